@@ -1,0 +1,108 @@
+"""One exception hierarchy for everything a user can get wrong.
+
+Every error a user can cause derives from :class:`LifecycleError`; each subclass also
+inherits the matching builtin so that ``except KeyError`` still works in scripts. The
+command line maps them to a message and an exit code in one place (``cli.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class LifecycleError(Exception):
+    """Root of every error raised for a user mistake. Exit code 2 on the command line."""
+
+    exit_code = 2
+
+
+class ModelFileError(LifecycleError, FileNotFoundError):
+    """A model file is missing or cannot be translated."""
+
+
+class UnknownParameterError(LifecycleError, KeyError):
+    """A name that is not a variable of the model, with the closest names."""
+
+    def __init__(self, name: str, model: str, suggestions: list[str] | None = None, kind="variable"):
+        self.name = name
+        self.model = model
+        self.suggestions = list(suggestions or [])
+        self.kind = kind
+        super().__init__(name)
+
+    def __str__(self) -> str:
+        msg = f"'{self.name}' is not a {self.kind} of {self.model}"
+        if self.suggestions:
+            msg += "; did you mean " + " or ".join(f"'{s}'" for s in self.suggestions) + "?"
+        return msg
+
+
+class NotAConstantError(LifecycleError, ValueError):
+    """An attempt to set a variable that is computed by the model."""
+
+    def __init__(self, name: str, model: str, kind: str):
+        self.name, self.model, self.kind = name, model, kind
+        super().__init__(
+            f"'{name}' is not a constant of {model} (it is a {kind.lower()} computed by the "
+            "model); set one of the constants it depends on instead"
+        )
+
+
+class OutOfRangeError(LifecycleError, ValueError):
+    """A value outside the model's [min,max] range for that constant."""
+
+    def __init__(self, name: str, value: float, low: float | None, high: float | None):
+        self.name, self.value, self.low, self.high = name, value, low, high
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        super().__init__(f"'{name}' = {value:g} is outside the model's range [{lo}, {hi}]")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a scenario file."""
+
+    file: str
+    message: str
+    line: int | None = None
+    fix: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        text = f"{where}: {self.message}"
+        if self.fix:
+            text += f" (fix: {self.fix})"
+        return text
+
+
+class ScenarioError(LifecycleError, ValueError):
+    """One or more problems in scenario files; all are reported at once."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class DataError(LifecycleError, ValueError):
+    """Observed data that cannot be used as given (empty, non-numeric, unmatched column...)."""
+
+
+class CalibrationError(LifecycleError, ValueError):
+    """A calibration set up so that it cannot run (bad bounds, times outside the horizon...)."""
+
+
+class UnsupportedFunctionError(LifecycleError, NotImplementedError):
+    """A model construct the batch engine cannot evaluate; names the function and variable."""
+
+    def __init__(self, function: str, variable: str):
+        self.function, self.variable = function, variable
+        super().__init__(
+            f"the batch engine does not support {function} (used in '{variable}'); "
+            "run this model with engine='pysd'"
+        )
+
+
+class SimulationError(LifecycleError, RuntimeError):
+    """A run that started but failed (NaN, overflow, engine failure). Exit code 1."""
+
+    exit_code = 1

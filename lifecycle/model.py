@@ -1,0 +1,276 @@
+"""Load a Vensim model through PySD, with a translation cache and a parameter table.
+
+The ``.mdl`` file is the single source of truth. PySD translates it to Python once; the
+translation is cached under ``$LIFECYCLE_CACHE`` (default ``~/.cache/lifecycle``), keyed by
+the model's content and PySD's version, so nothing generated lands beside the model.
+
+:class:`Model` wraps the PySD model and removes its two traps: parameters set for one run
+never leak into the next, and only constants inside the model's ``[min,max]`` range can be
+set (PySD accepts anything silently).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .errors import ModelFileError, NotAConstantError, OutOfRangeError, SimulationError
+from .errors import UnknownParameterError
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODEL = MODELS_DIR / "cluster_lifecycle.mdl"
+CONTROL = ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")
+
+
+def canonical(name: str) -> str:
+    """Vensim's name identity: case, spaces and underscores do not matter."""
+    return re.sub(r"[\s_]+", "", str(name)).lower()
+
+
+def _import_pysd():
+    with warnings.catch_warnings():
+        # chardet >= 7 deprecates the import path PySD 3.14 uses; harmless.
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="chardet")
+        import pysd
+    return pysd
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("LIFECYCLE_CACHE", Path.home() / ".cache" / "lifecycle"))
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def translate(path: str | os.PathLike) -> Path:
+    """Translate ``path`` with PySD (once per content and PySD version); return the ``.py``."""
+    pysd = _import_pysd()
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file not found: {path} (fix: give the path of a .mdl file)")
+    key = hashlib.sha256(path.read_bytes() + pysd.__version__.encode()).hexdigest()[:20]
+    target = cache_dir() / f"{path.stem}-{key}"
+    py = target / f"{path.stem}.py"
+    if py.is_file():
+        return py
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+    try:
+        shutil.copyfile(path, tmp / path.name)
+        try:
+            pysd.read_vensim(str(tmp / path.name), split_views=False)
+        except Exception as exc:  # PySD raises bare exceptions on parse failures
+            raise ModelFileError(f"{path}: PySD cannot translate this model: {exc}") from exc
+        try:
+            tmp.rename(target)
+        except OSError:  # another process won the race; its translation is identical
+            pass
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return py
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A settable constant of a model: what ``lifecycle params`` lists."""
+
+    name: str
+    default: float
+    units: str
+    low: float | None
+    high: float | None
+    comment: str
+
+    def contains(self, value: float) -> bool:
+        if self.low is not None and value < self.low:
+            return False
+        return not (self.high is not None and value > self.high)
+
+
+def _limit(x) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+class Model:
+    """A translated model with its parameter table.
+
+    Parameters
+    ----------
+    path : path to a Vensim ``.mdl`` file; default the main cluster model.
+
+    Examples
+    --------
+    >>> m = Model()                                     # doctest: +SKIP
+    >>> df = m.run({"networking initiative intensity": 0.5}, variables=["Firms"])
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path) if path is not None else DEFAULT_MODEL
+        if not self.path.is_file():
+            raise ModelFileError(
+                f"model file not found: {self.path} (fix: pass --model with a .mdl file)"
+            )
+        self.name = self.path.name
+        self.hash = file_hash(self.path)
+        self.py_path = translate(self.path)
+        pysd = _import_pysd()
+        self.pysd = pysd.load(str(self.py_path))
+        doc = self.pysd.doc
+        self.doc = doc
+        self._by_key: dict[str, pd.Series] = {}
+        for _, row in doc.iterrows():
+            if isinstance(row["Real Name"], str) and row["Real Name"] != "Time":
+                self._by_key[canonical(row["Real Name"])] = row
+        self.constants: dict[str, Constant] = {}
+        for key, row in self._by_key.items():
+            if row["Type"] == "Constant" and row["Subtype"] == "Normal":
+                name = row["Real Name"]
+                value = getattr(self.pysd.components, row["Py Name"])()
+                if not np.ndim(value) == 0:
+                    continue  # subscripted constants are not settable here
+                low, high = (row["Limits"] if isinstance(row["Limits"], tuple) else (None, None))
+                self.constants[name] = Constant(
+                    name=name,
+                    default=float(value),
+                    units=str(row["Units"]) if isinstance(row["Units"], str) else "",
+                    low=_limit(low),
+                    high=_limit(high),
+                    comment=" ".join(str(row["Comment"]).split())
+                    if isinstance(row["Comment"], str)
+                    else "",
+                )
+        self._dirty: set[str] = set()
+
+    # -- names ---------------------------------------------------------------------------
+    @property
+    def variables(self) -> list[str]:
+        """Every computed variable (stocks, flows, auxiliaries), in model spelling."""
+        return [
+            row["Real Name"]
+            for row in self._by_key.values()
+            if row["Type"] in ("Stateful", "Auxiliary") and row["Real Name"] not in CONTROL
+        ]
+
+    @property
+    def parameters(self) -> dict[str, Constant]:
+        """Settable constants, without the control variables."""
+        return {n: c for n, c in self.constants.items() if n not in CONTROL}
+
+    def suggest(self, name: str, pool=None, n: int = 3) -> list[str]:
+        pool = list(pool if pool is not None else (r["Real Name"] for r in self._by_key.values()))
+        keys = {canonical(p): p for p in pool}
+        hits = difflib.get_close_matches(canonical(name), list(keys), n=n, cutoff=0.6)
+        if not hits:  # a word of the name as a substring ("wage" -> "relative wage level")
+            hits = [k for k in keys if canonical(name) in k][:n]
+        return [keys[h] for h in hits]
+
+    def resolve(self, name: str) -> str:
+        """The model's spelling of any variable ``name``; raises with suggestions."""
+        row = self._by_key.get(canonical(name))
+        if row is None:
+            raise UnknownParameterError(name, self.name, self.suggest(name))
+        return row["Real Name"]
+
+    def resolve_constant(self, name: str) -> Constant:
+        real = self.resolve(name)
+        if real not in self.constants:
+            row = self._by_key[canonical(real)]
+            kind = {"Stateful": "Stock", "Auxiliary": "Auxiliary"}.get(row["Type"], row["Type"])
+            raise NotAConstantError(real, self.name, str(kind))
+        return self.constants[real]
+
+    def check_value(self, name: str, value) -> tuple[str, float]:
+        """Resolve ``name`` to a constant and check ``value`` against its range."""
+        const = self.resolve_constant(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"'{const.name}' needs a number, not {value!r}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise OutOfRangeError(const.name, value, const.low, const.high)
+        if not const.contains(value):
+            raise OutOfRangeError(const.name, value, const.low, const.high)
+        return const.name, value
+
+    def check_params(self, params: Mapping[str, float] | None) -> dict[str, float]:
+        return dict(self.check_value(k, v) for k, v in (params or {}).items())
+
+    # -- running -------------------------------------------------------------------------
+    def run(
+        self,
+        params: Mapping[str, float] | None = None,
+        *,
+        final_time: float | None = None,
+        time_step: float | None = None,
+        saveper: float | None = None,
+        variables: list[str] | None = None,
+    ) -> pd.DataFrame:
+        """Run from a fresh state; return a DataFrame indexed by time.
+
+        Every constant not in ``params`` is at its default, whatever earlier runs set.
+        """
+        checked = self.check_params(params)
+        for name in ("FINAL TIME", "TIME STEP", "SAVEPER"):
+            checked.pop(name, None)
+        columns = [self.resolve(v) for v in variables] if variables else self.variables
+        overrides = {n: self.constants[n].default for n in self._dirty - set(checked)}
+        overrides.update(checked)
+        self._dirty = set(checked)
+        ts = time_step if time_step is not None else float(self.pysd.components.time_step())
+        sp = saveper if saveper is not None else float(self.pysd.components.saveper())
+        kwargs = {"final_time": final_time, "time_step": ts, "saveper": max(sp, ts)}
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            try:
+                out = self.pysd.run(
+                    params=overrides,
+                    return_columns=columns,
+                    progress=False,
+                    **{k: v for k, v in kwargs.items() if v is not None},
+                )
+            except Exception as exc:
+                raise SimulationError(f"{self.name}: the run failed: {exc}") from exc
+        out.index.name = "time"
+        out = out.astype(float)
+        bad = [c for c in out.columns if not np.all(np.isfinite(out[c].to_numpy()))]
+        if bad:
+            raise SimulationError(
+                f"{self.name}: non-finite values in {', '.join(bad[:5])}"
+                f" with parameters {checked}"
+            )
+        return out
+
+
+_LOADED: dict[tuple[str, str], Model] = {}
+
+
+def load_model(path: str | os.PathLike | None = None) -> Model:
+    """Load (and cache in this process) the model at ``path``; default the main model.
+
+    Examples
+    --------
+    >>> from lifecycle import load_model
+    >>> model = load_model()                              # doctest: +SKIP
+    >>> model.parameters["networking initiative intensity"].default  # doctest: +SKIP
+    0.0
+    """
+    p = Path(path) if path is not None else DEFAULT_MODEL
+    if not p.is_file():
+        raise ModelFileError(f"model file not found: {p} (fix: pass a path to a .mdl file)")
+    key = (str(p.resolve()), file_hash(p))
+    if key not in _LOADED:
+        _LOADED[key] = Model(p)
+    return _LOADED[key]
