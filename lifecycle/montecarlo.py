@@ -1,0 +1,301 @@
+"""Monte Carlo simulation with confidence bands, as Vensim's sensitivity graphs show them.
+
+A Latin-hypercube sample of the uncertain constants (see :mod:`lifecycle.uncertain`) is run
+on top of a scenario; for each variable and time the runs give percentiles, drawn as a
+median line inside nested envelopes holding 50, 75, 95 and 100 % of the runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib.figure import Figure
+
+from .errors import LifecycleError, Problem, ScenarioError
+from .uncertain import UncertainSpec
+
+#: percentiles of the bands: the median and the edges of the 50/75/95/100 % envelopes
+PERCENTILES = (0.0, 2.5, 12.5, 25.0, 50.0, 75.0, 87.5, 97.5, 100.0)
+#: envelopes from the widest to the narrowest: (share of runs, low, high, colour as Vensim's)
+ENVELOPES = (
+    (100, "p0", "p100", "#b7b7b7"),
+    (95, "p2.5", "p97.5", "#6fa8dc"),
+    (75, "p12.5", "p87.5", "#93c47d"),
+    (50, "p25", "p75", "#ffd966"),
+)
+
+
+def label(q: float) -> str:
+    """Column name of percentile ``q``: ``p2.5``, ``p50``..."""
+    return f"p{q:g}"
+
+
+# -- shared helpers (also used by lifecycle.sensitivity) -----------------------------------
+
+
+def scenario_params(scenario) -> dict[str, float]:
+    return dict(getattr(scenario, "params", None) or {}) if scenario is not None else {}
+
+
+def run_ensemble(model, samples: pd.DataFrame, *, scenario=None, variables=None) -> xr.Dataset:
+    """Run every row of ``samples`` on top of ``scenario``; a Dataset with dims (run, time)."""
+    try:
+        from .ensemble import ensemble
+    except ImportError:  # TEMPORARY until lifecycle.ensemble lands: one PySD run per row
+        ensemble = _ensemble_fallback
+    return ensemble(model, samples, scenario=scenario, variables=variables, engine="auto")
+
+
+def _ensemble_fallback(model, samples, *, scenario=None, variables=None, engine="auto"):
+    base = scenario_params(scenario)
+    kwargs = {
+        "final_time": getattr(scenario, "final_time", None),
+        "time_step": getattr(scenario, "time_step", None),
+        "variables": variables,
+    }
+    frames = [model.run({**base, **row}, **kwargs) for row in samples.to_dict("records")]
+    data = np.stack([f.to_numpy() for f in frames])
+    cols = list(frames[0].columns)
+    return xr.Dataset(
+        {c: (("run", "time"), data[:, :, j]) for j, c in enumerate(cols)},
+        coords={"run": np.arange(len(samples)), "time": frames[0].index.to_numpy()},
+    )
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for pkg in ("lifecycle", "pysd", "numpy", "scipy", "pandas", "xarray", "SALib", "matplotlib"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "absent"
+    return out
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower() or "var"
+
+
+def save_figure(fig: Figure, path: Path) -> None:
+    """Save without time stamps, so the same figure gives the same bytes."""
+    meta = {"Software": None} if path.suffix == ".png" else {"Date": None}
+    if path.suffix == ".pdf":
+        meta["CreationDate"] = None
+    fig.savefig(path, metadata=meta, dpi=120)
+    plt.close(fig)
+
+
+def write_atomically(target, fill) -> Path:
+    """Call ``fill(tmp_dir)`` on a fresh folder beside ``target``, then rename it to ``target``.
+
+    Nothing appears at ``target`` unless ``fill`` succeeds; an existing ``target`` is replaced.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        fill(tmp)
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            os.replace(target, old / "x")
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def default_variables(model) -> list[str]:
+    """The model's stocks (what a Monte Carlo shows when no variables are asked for)."""
+    doc = model.doc
+    rows = doc[(doc["Type"] == "Stateful") & (doc["Subtype"] == "Integ")]
+    return sorted(str(n) for n in rows["Real Name"])
+
+
+def check_overlap(spec: UncertainSpec, scenario) -> list[str]:
+    """Constants the scenario sets that the uncertain file replaces by a distribution."""
+    names = set(spec.names)
+    return sorted(n for n in scenario_params(scenario) if n in names)
+
+
+# -- Monte Carlo ---------------------------------------------------------------------------
+
+
+@dataclass
+class MonteCarloResult:
+    """Runs of a Monte Carlo: the samples, the trajectories and their percentile bands.
+
+    Attributes
+    ----------
+    samples : one row a run, one column an uncertain constant (model spelling).
+    dataset : trajectories, dims (run, time), one data variable a model variable.
+    spec, seed, n : what was sampled, with which seed, how many runs.
+    """
+
+    samples: pd.DataFrame
+    dataset: xr.Dataset
+    spec: UncertainSpec
+    seed: int | None
+    n: int
+    model_name: str = ""
+    model_hash: str = ""
+    scenario_name: str = ""
+    scenario_params: dict = field(default_factory=dict)
+    units: dict = field(default_factory=dict)
+
+    @property
+    def variables(self) -> list[str]:
+        return list(self.dataset.data_vars)
+
+    def _resolve(self, variable: str) -> str:
+        from .model import canonical
+
+        for v in self.variables:
+            if canonical(v) == canonical(variable):
+                return v
+        raise LifecycleError(
+            f"'{variable}' was not recorded in this Monte Carlo; recorded: "
+            + ", ".join(f"'{v}'" for v in self.variables)
+        )
+
+    def bands(self, variable: str) -> pd.DataFrame:
+        """Percentiles over the runs at every time: columns ``p0 ... p100`` (see PERCENTILES)."""
+        name = self._resolve(variable)
+        values = self.dataset[name].transpose("run", "time").to_numpy()
+        q = np.percentile(values, PERCENTILES, axis=0)
+        out = pd.DataFrame(q.T, columns=[label(p) for p in PERCENTILES])
+        out.index = pd.Index(self.dataset["time"].to_numpy(), name="time")
+        return out
+
+    def plot(self, variables: Sequence[str] | None = None) -> Figure:
+        """Median with nested 50/75/95/100 % envelopes, one panel per variable."""
+        names = [self._resolve(v) for v in (variables or self.variables)]
+        fig, axes = plt.subplots(
+            len(names), 1, figsize=(7, 2.8 * len(names) + 0.6), squeeze=False, sharex=True
+        )
+        for ax, name in zip(axes[:, 0], names, strict=True):
+            b = self.bands(name)
+            for share, lo, hi, colour in ENVELOPES:
+                ax.fill_between(b.index, b[lo], b[hi], color=colour, lw=0, label=f"{share} %")
+            ax.plot(b.index, b["p50"], color="black", lw=1.4, label="median")
+            unit = self.units.get(name, "")
+            ax.set_title(name, loc="left", fontsize=10)
+            ax.set_ylabel(unit)
+            ax.margins(x=0)
+        axes[0, 0].legend(loc="best", fontsize=8, ncols=5, frameon=False)
+        axes[-1, 0].set_xlabel("Time")
+        fig.suptitle(
+            f"{self.scenario_name or 'Monte Carlo'}: {self.n} runs, seed {self.seed}", fontsize=10
+        )
+        fig.tight_layout()
+        return fig
+
+    def tidy_bands(self) -> pd.DataFrame:
+        """Bands of every recorded variable in one table: variable, time, p0 ... p100."""
+        parts = [self.bands(v).reset_index().assign(variable=v) for v in self.variables]
+        df = pd.concat(parts, ignore_index=True)
+        return df[["variable", "time", *[label(p) for p in PERCENTILES]]]
+
+    def record(self) -> dict:
+        return {
+            "analysis": "montecarlo",
+            "seed": self.seed,
+            "n": self.n,
+            "sampling": "Latin hypercube of the unit cube through each inverse CDF",
+            "model": {"name": self.model_name, "sha256": self.model_hash},
+            "scenario": {"name": self.scenario_name, "params": self.scenario_params},
+            "variables": self.variables,
+            "percentiles": list(PERCENTILES),
+            **self.spec.to_dict(),
+            "versions": versions(),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+
+    def write(self, directory, *, fmt: str = "png") -> Path:
+        """Write ``bands.csv``, ``samples.csv``, one figure per variable and ``montecarlo.json``.
+
+        The folder is written beside ``directory`` and renamed into place when complete.
+        """
+
+        def fill(tmp: Path) -> None:
+            self.tidy_bands().to_csv(tmp / "bands.csv", index=False)
+            self.samples.to_csv(tmp / "samples.csv")
+            for v in self.variables:
+                save_figure(self.plot([v]), tmp / f"bands_{slug(v)}.{fmt}")
+            (tmp / "montecarlo.json").write_text(json.dumps(self.record(), indent=2) + "\n")
+
+        return write_atomically(directory, fill)
+
+
+def monte_carlo(
+    model,
+    scenario,
+    spec: UncertainSpec,
+    n: int = 1000,
+    seed: int | None = 1234,
+    variables: Sequence[str] | None = None,
+) -> MonteCarloResult:
+    """Run ``n`` Latin-hypercube samples of ``spec`` on top of ``scenario``.
+
+    Parameters
+    ----------
+    model : a :class:`~lifecycle.model.Model`.
+    scenario : a scenario (``.params``, ``.final_time``, ``.time_step``, ``.name``) or None for
+        the model's defaults. Constants in ``spec`` replace the scenario's values.
+    spec : the uncertain constants (:func:`lifecycle.uncertain.load_uncertain`).
+    n : number of runs.
+    seed : seed of the sampling; the same seed gives the same samples and bands.
+    variables : variables to record (model names, any spelling); default the model's stocks.
+
+    Examples
+    --------
+    >>> mc = monte_carlo(model, scenario, spec, n=500, seed=1)      # doctest: +SKIP
+    >>> mc.bands("Firms").loc[40.0, ["p2.5", "p50", "p97.5"]]      # doctest: +SKIP
+    >>> mc.plot(["Firms", "Employment"]).savefig("bands.png")       # doctest: +SKIP
+    """
+    if variables:
+        problems = []
+        names = []
+        for v in variables:
+            try:
+                names.append(model.resolve(v))
+            except LifecycleError as exc:
+                problems.append(Problem("--vars", str(exc)))
+        if problems:
+            raise ScenarioError(problems)
+    else:
+        names = default_variables(model)
+    samples = spec.sample(n, seed)
+    ds = run_ensemble(model, samples, scenario=scenario, variables=names)
+    units = {}
+    for name in names:
+        row = model.doc[model.doc["Real Name"] == name]
+        units[name] = str(row["Units"].iloc[0]) if len(row) else ""
+    return MonteCarloResult(
+        samples=samples,
+        dataset=ds,
+        spec=spec,
+        seed=seed,
+        n=int(n),
+        model_name=model.name,
+        model_hash=model.hash,
+        scenario_name=str(getattr(scenario, "name", "") or ""),
+        scenario_params=scenario_params(scenario),
+        units=units,
+    )
