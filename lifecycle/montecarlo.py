@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -95,7 +94,6 @@ def save_figure(fig: Figure, path: Path) -> None:
     if path.suffix == ".pdf":
         meta["CreationDate"] = None
     fig.savefig(path, metadata=meta, dpi=120)
-    plt.close(fig)
 
 
 def write_atomically(target, fill) -> Path:
@@ -158,6 +156,7 @@ class MonteCarloResult:
     scenario_name: str = ""
     scenario_params: dict = field(default_factory=dict)
     units: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)
 
     @property
     def variables(self) -> list[str]:
@@ -186,9 +185,8 @@ class MonteCarloResult:
     def plot(self, variables: Sequence[str] | None = None) -> Figure:
         """Median with nested 50/75/95/100 % envelopes, one panel per variable."""
         names = [self._resolve(v) for v in (variables or self.variables)]
-        fig, axes = plt.subplots(
-            len(names), 1, figsize=(7, 2.8 * len(names) + 0.6), squeeze=False, sharex=True
-        )
+        fig = Figure(figsize=(7, 2.8 * len(names) + 0.6))
+        axes = fig.subplots(len(names), 1, squeeze=False, sharex=True)
         for ax, name in zip(axes[:, 0], names, strict=True):
             b = self.bands(name)
             for share, lo, hi, colour in ENVELOPES:
@@ -222,6 +220,7 @@ class MonteCarloResult:
             "scenario": {"name": self.scenario_name, "params": self.scenario_params},
             "variables": self.variables,
             "percentiles": list(PERCENTILES),
+            "options": self.options,
             **self.spec.to_dict(),
             "versions": versions(),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -1,0 +1,180 @@
+"""Command-line shells over :mod:`lifecycle.montecarlo` and :mod:`lifecycle.sensitivity`.
+
+``cli.py`` registers :data:`montecarlo_command` and :data:`sensitivity_command` in the
+``lifecycle`` group. No modelling logic lives here; every step is a call a script can make.
+Errors derived from :class:`~lifecycle.errors.LifecycleError` propagate to the group, which
+turns them into one red line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from .model import load_model
+from .montecarlo import monte_carlo
+from .sensitivity import morris, sobol
+from .uncertain import load_uncertain
+
+
+def _load_scenario(path: Path, model):
+    try:
+        from .scenarios import load_scenario
+    except ImportError:  # TEMPORARY until lifecycle.scenarios lands
+        return _load_scenario_temporary(path, model)
+    return load_scenario(path, model)
+
+
+def _load_scenario_temporary(path: Path, model):
+    """TEMPORARY: read ``name``, ``[params]`` and ``[run]`` of a scenario TOML (no extends)."""
+    import tomllib
+    from types import SimpleNamespace
+
+    from .errors import Problem, ScenarioError
+
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ScenarioError([Problem(str(path), f"cannot read scenario: {exc}")]) from None
+    run = data.get("run", {})
+    return SimpleNamespace(
+        name=data.get("name", Path(path).stem),
+        path=Path(path),
+        params=model.check_params(data.get("params", {})),
+        final_time=run.get("final_time"),
+        time_step=run.get("time_step"),
+    )
+
+
+def _split(values) -> list[str]:
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def _command_line() -> str:
+    return " ".join(shlex.quote(a) for a in ["lifecycle", *sys.argv[1:]])
+
+
+_common = [
+    click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path)),
+    click.option(
+        "--uncertain",
+        "uncertain",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="TOML file with an [uncertain] table of distributions.",
+    ),
+    click.option("--seed", default=1234, show_default=True, type=int, help="Sampling seed."),
+    click.option(
+        "--model",
+        "model_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Vensim .mdl file (default: the main cluster model).",
+    ),
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["png", "svg", "pdf"]),
+        default="png",
+        show_default=True,
+        help="Figure format.",
+    ),
+]
+
+
+def _with_common(f):
+    for deco in reversed(_common):
+        f = deco(f)
+    return f
+
+
+@click.command("montecarlo")
+@_with_common
+@click.option(
+    "-n", "n", default=1000, show_default=True, type=click.IntRange(min=1), help="Number of runs."
+)
+@click.option(
+    "--vars",
+    "variables",
+    multiple=True,
+    help="Variables to record (repeat or comma-separate; default: the stocks).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: results/montecarlo/<scenario>).",
+)
+def montecarlo_command(scenario, uncertain, seed, model_path, fmt, n, variables, output):
+    """Monte Carlo of SCENARIO: percentile bands (50/75/95/100 %) of sampled runs.
+
+    Writes bands.csv, samples.csv, one figure per variable and montecarlo.json.
+    """
+    model = load_model(model_path)
+    spec = load_uncertain(uncertain, model)
+    scen = _load_scenario(scenario, model)
+    result = monte_carlo(model, scen, spec, n=n, seed=seed, variables=_split(variables) or None)
+    result.options["command"] = _command_line()
+    target = output or Path("results") / "montecarlo" / Path(scenario).stem
+    result.write(target, fmt=fmt)
+    click.echo(f"wrote {target} ({n} runs, seed {seed})", err=True)
+
+
+@click.command("sensitivity")
+@_with_common
+@click.option(
+    "--method", type=click.Choice(["sobol", "morris"]), default="sobol", show_default=True
+)
+@click.option(
+    "-n",
+    "n",
+    default=None,
+    type=int,
+    help="Sobol': base sample size, a power of two (default 1024). "
+    "Morris: trajectories (default 100).",
+)
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    required=True,
+    help='Repeatable: "Employment@40", "peak(Firms)", "tpeak(Firms)", '
+    '"final(Firms)", "mean(Firms, 20, 40)".',
+)
+@click.option("--second-order", is_flag=True, help="Sobol': also second-order indices.")
+@click.option("--levels", default=4, show_default=True, type=int, help="Morris grid levels.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: results/sensitivity/<scenario>-<method>).",
+)
+def sensitivity_command(
+    scenario, uncertain, seed, model_path, fmt, method, n, metrics, second_order, levels, output
+):
+    """Global sensitivity (Sobol' or Morris) of metrics of SCENARIO to uncertain constants.
+
+    Writes indices.csv, samples.csv, outputs.csv, sensitivity.<format> and sensitivity.json,
+    and prints the ranked indices.
+    """
+    model = load_model(model_path)
+    spec = load_uncertain(uncertain, model)
+    scen = _load_scenario(scenario, model)
+    if method == "sobol":
+        result = sobol(
+            model, scen, spec, list(metrics), n=n or 1024, seed=seed, calc_second_order=second_order
+        )
+        cols = ["metric", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    else:
+        result = morris(model, scen, spec, list(metrics), n=n or 100, seed=seed, num_levels=levels)
+        cols = ["metric", "parameter", "mu_star", "mu_star_conf", "sigma"]
+    result.options["command"] = _command_line()
+    target = output or Path("results") / "sensitivity" / f"{Path(scenario).stem}-{method}"
+    result.write(target, fmt=fmt)
+    click.echo(result.indices[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    click.echo(f"wrote {target} ({len(result.samples)} runs, seed {seed})", err=True)
