@@ -1,0 +1,293 @@
+"""Generate the vectorised simulation function from a compiled node graph.
+
+The generated ``simulate(P, times, save, out)`` runs every run of a chunk at once: each
+quantity is a Python scalar when no sampled constant reaches it and an array of shape ``(n,)``
+otherwise. Quantities that depend on neither time nor a stock are computed once, before the
+time loop; only what the requested outputs need is computed at all.
+
+Its integration loop is PySD's (``Model._integrate``): at each time, compute the auxiliaries,
+save if it is a saving time, then take all derivatives before updating any state, Euler.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import SimulationError, UnsupportedFunctionError
+from .compile import CONTROL_KEYS, SMALL, Compiler, Node
+
+STATEFUL = ("integ", "smooth", "delay", "delayn")
+
+
+# -- runtime helpers used by the generated source (PySD's formulas, vectorised) ----------
+def _xidz_s(n, d, x):
+    return x if abs(d) < SMALL else n / d
+
+
+def _xidz_a(n, d, x):
+    return np.where(np.abs(d) < SMALL, x, n / d)
+
+
+def _zidz_s(n, d):
+    return 0 if abs(d) < SMALL else n / d
+
+
+def _zidz_a(n, d):
+    return np.where(np.abs(d) < SMALL, 0.0, n / d)
+
+
+def _modulo(x, m):
+    return x - np.where(m < SMALL, x, m * np.trunc(x / m))
+
+
+def _pulse_s(t, start, width):
+    return 1 if start - SMALL <= t < start + width else 0
+
+
+def _pulse_a(t, start, width):
+    return ((start - SMALL <= t) & (t < start + width)) * 1.0
+
+
+def _pulse_train_s(t, start, repeat, width, end):
+    if repeat == 0:
+        return _pulse_s(t, start, width)
+    if start <= t < end:
+        return 1 if (t - start + SMALL) % repeat < width else 0
+    return 0
+
+
+def _pulse_train_a(t, start, repeat, width, end):
+    single = _pulse_a(t, start, width)
+    train = (start <= t) & (t < end) & ((t - start + SMALL) % repeat < width)
+    return np.where(repeat == 0, single, train * 1.0)
+
+
+def _delay_order(order, dt, delay_time, name):
+    """PySD's order of a DELAY: cast to int, lowered while order*TIME STEP > delay time."""
+    if np.ndim(order):
+        if np.all(order == order.flat[0]):
+            order = order.flat[0]
+        else:
+            raise SimulationError(f"'{name}': the order of a delay differs between runs")
+    order = int(order)
+    low = np.min(delay_time)
+    base = order
+    while order * dt > low:
+        order -= 1
+    if order != base and np.ndim(delay_time) and np.any(base * dt > delay_time) and not np.all(
+        base * dt > delay_time
+    ):
+        # PySD lowers the order run by run; one order for all runs cannot reproduce that
+        raise SimulationError(
+            f"'{name}': the delay time is shorter than order*TIME STEP in some runs only"
+        )
+    return order
+
+
+def _smooth_order(order, name):
+    if np.ndim(order):
+        if np.all(order == order.flat[0]):
+            return int(order.flat[0])
+        raise SimulationError(f"'{name}': the order of a smooth differs between runs")
+    return int(order)
+
+
+HELPERS = {
+    "np": np, "_xidz_s": _xidz_s, "_xidz_a": _xidz_a, "_zidz_s": _zidz_s, "_zidz_a": _zidz_a,
+    "_modulo": _modulo, "_pulse_s": _pulse_s, "_pulse_a": _pulse_a,
+    "_pulse_train_s": _pulse_train_s, "_pulse_train_a": _pulse_train_a,
+    "_delay_order": _delay_order, "_smooth_order": _smooth_order,
+}
+
+
+# -- graph analysis ------------------------------------------------------------------------
+def _deps_init(node: Node) -> set:
+    if node.kind in ("aux", "control"):
+        return set(node.refs)
+    if node.kind == "integ":
+        return {node.args["init"]}
+    if node.kind == "smooth":
+        return {node.args["init"]} | ({node.args["order"]} if "order" in node.args else set())
+    return {v for r, v in node.args.items() if r != "input"}
+
+
+def _toposort(keys, deps, nodes) -> list:
+    order, state = [], {}
+
+    def visit(k, path):
+        s = state.get(k)
+        if s == 2:
+            return
+        if s == 1:
+            cyc = [nodes[p].name for p in path[path.index(k):]]
+            raise SimulationError("simultaneous equations (a loop without a stock): "
+                                  + " -> ".join(cyc))
+        state[k] = 1
+        for d in sorted(deps(k)):
+            if d in keys:
+                visit(d, path + [d])
+        state[k] = 2
+        order.append(k)
+
+    for k in sorted(keys):
+        visit(k, [k])
+    return order
+
+
+class Program:
+    """The generated source and function for one model, sampled set and output list."""
+
+    def __init__(self, comp: Compiler, sampled: set, capture: list):
+        self.comp = comp
+        nodes = comp.nodes
+        self.capture = list(capture)
+        controls = list(CONTROL_KEYS.values())
+        needed: set = set()
+        stack = list(capture) + controls
+        while stack:
+            k = stack.pop()
+            if k in needed:
+                continue
+            needed.add(k)
+            stack.extend(nodes[k].all_deps())
+        self.needed = needed
+        # which nodes hold arrays of runs (fixed point over every dependency)
+        for k in needed:
+            nodes[k].array = k in sampled and nodes[k].kind == "const"
+        changed = True
+        while changed:
+            changed = False
+            for k in needed:
+                n = nodes[k]
+                if not n.array and n.kind not in ("const", "lookup", "time"):
+                    if any(nodes[d].array for d in n.all_deps()):
+                        n.array = changed = True
+        dyn = {k: nodes[k].kind in STATEFUL or k == "time" for k in needed}
+        run_order = _toposort(needed, lambda k: nodes[k].run_deps(), nodes)
+        for k in run_order:
+            if nodes[k].kind in ("aux", "control", "delay"):
+                dyn[k] = dyn[k] or any(dyn[d] for d in nodes[k].run_deps())
+            nodes[k].dynamic = dyn[k]
+        for c in controls:
+            if nodes[c].dynamic or nodes[c].array:
+                raise UnsupportedFunctionError(
+                    "a control variable that changes with time or between runs",
+                    nodes[c].name)
+        self.init_order = _toposort(needed, lambda k: _deps_init(nodes[k]), nodes)
+        self.run_order = [k for k in run_order if nodes[k].dynamic and nodes[k].kind in (
+            "aux", "smooth", "delay", "delayn")]
+        self.controls_order = _toposort(
+            set().union(*(self._closure(c) for c in controls)),
+            lambda k: _deps_init(nodes[k]), nodes)
+        self.source = self._emit()
+        namespace = dict(HELPERS)
+        for k in needed:
+            if nodes[k].kind == "lookup":
+                namespace[k] = tuple(np.array(v, dtype=float) for v in nodes[k].table)
+        exec(compile(self.source, f"<batch {comp.path.name}>", "exec"), namespace)
+        self.simulate = namespace["simulate"]
+        self.controls = namespace["controls"]
+
+    def _closure(self, key) -> set:
+        out, stack = set(), [key]
+        while stack:
+            k = stack.pop()
+            if k not in out:
+                out.add(k)
+                stack.extend(_deps_init(self.comp.nodes[k]))
+        return out
+
+    def _code(self, node: Node) -> str:
+        return self.comp.expr(node.ast, set(), node.array)
+
+    def _init_line(self, k: str) -> list[str]:
+        n = self.comp.nodes[k]
+        a = n.args
+        if n.kind == "const":
+            return [f"{k} = P.get({k!r}, {n.default!r})"]
+        if n.kind in ("time", "lookup"):
+            return []
+        if n.kind == "control":
+            return [f"{k} = P[{k!r}]"]
+        if n.kind == "aux":
+            return [f"{k} = {self._code(n)}"]
+        if n.kind == "integ":
+            return [f"{k} = {a['init']}"]
+        if n.kind == "initial":
+            return [f"{k} = {a['init']}"]
+        if n.kind == "smooth":
+            order = f"_smooth_order({a['order']}, {n.name!r})" if "order" in a else n.order
+            return [f"o{k} = {order}", f"S{k} = [{a['init']}] * o{k}", f"{k} = S{k}[-1]"]
+        order = a["order"] if "order" in a else n.order
+        lines = [f"o{k} = _delay_order({order}, time_step, {a['time']}, {n.name!r})",
+                 f"S{k} = [{a['init']} * {a['time']}] * o{k}"]
+        if n.kind == "delay":
+            return lines + [f"{k} = S{k}[-1] / {a['time']}"]
+        return lines + [f"T{k} = [{a['time']}] * o{k}", f"{k} = S{k}[-1] / T{k}[0]"]
+
+    def _run_line(self, k: str) -> str:
+        n = self.comp.nodes[k]
+        if n.kind == "aux":
+            return f"{k} = {self._code(n)}"
+        if n.kind == "smooth":
+            return f"{k} = S{k}[-1]"
+        if n.kind == "delay":
+            return f"{k} = S{k}[-1] / {n.args['time']}"
+        return f"{k} = S{k}[-1] / T{k}[0]"
+
+    def _ddt_lines(self, k: str) -> tuple[list[str], list[str]]:
+        n = self.comp.nodes[k]
+        a = n.args
+        if n.kind == "integ":
+            upd = f"{k} + d{k} * time_step"
+            if n.nonneg:
+                upd = f"np.maximum({upd}, 0)"
+            return [f"d{k} = {self._code(n)}"], [f"{k} = {upd}"]
+        upd = [f"S{k} = [s + d * time_step for s, d in zip(S{k}, d{k})]"]
+        if n.kind == "smooth":
+            return [f"d{k} = []", f"g = {a['input']}",
+                    f"for s in S{k}:",
+                    f"    d{k}.append((g - s) * o{k} / {a['time']})",
+                    "    g = s"], upd
+        if n.kind == "delay":
+            return [f"d{k} = []", f"g = {a['input']}",
+                    f"for s in S{k}:",
+                    f"    f = s / {a['time']}",
+                    f"    d{k}.append((g - f) * o{k})",
+                    "    g = f"], upd
+        return [f"T{k} = [{a['time']}] + T{k}[:-1]", f"d{k} = []", f"g = {a['input']}",
+                f"for s, tt in zip(S{k}, T{k}):",
+                "    f = s / tt",
+                f"    d{k}.append((g - f) * o{k})",
+                "    g = f"], upd
+
+    def _emit(self) -> str:
+        nodes = self.comp.nodes
+        ind = "    "
+        src = ["def controls(P):"]
+        for k in self.controls_order:
+            n = nodes[k]
+            if n.kind == "control":
+                src.append(ind + f"{k} = {self._code(n)}")
+            else:
+                src += [ind + line for line in self._init_line(k)]
+        src.append(ind + "return {" + ", ".join(f"{c!r}: {c}" for c in CONTROL_KEYS.values())
+                   + "}")
+        src += ["", "", "def simulate(P, times, save, out):", ind + "time = times[0]"]
+        for k in self.init_order:
+            src += [ind + line for line in self._init_line(k)]
+        src += [ind + "j = 0", ind + "last = len(times) - 1",
+                ind + "for i, time in enumerate(times):"]
+        body = [self._run_line(k) for k in self.run_order]
+        body.append("if save[i]:")
+        body += [ind + f"out[{c}, j] = {k}" for c, k in enumerate(self.capture)]
+        body += [ind + "j += 1", "if i == last:", ind + "break"]
+        ddts, updates = [], []
+        for k in sorted(self.needed):
+            if nodes[k].kind in STATEFUL:
+                d, u = self._ddt_lines(k)
+                ddts += d
+                updates += u
+        body += ddts + updates
+        src += [ind * 2 + line for line in body]
+        return "\n".join(src) + "\n"
