@@ -125,13 +125,14 @@ class CalibrationResult:
         s2 = 2.0 * cost / dof if dof > 0 else np.nan
         sv = np.linalg.svd(jac, compute_uv=False) if jac.size else np.zeros(0)
         singular = sv.size == 0 or sv.min() <= 1e-10 * sv.max()
-        cov = s2 * np.linalg.pinv(jac.T @ jac)
+        inv = np.linalg.pinv(jac.T @ jac)
+        cov = s2 * inv
         se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
         if singular:
             se = np.full(k, np.inf)
         with np.errstate(invalid="ignore", divide="ignore"):
-            d = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-            corr = cov / np.outer(d, d)
+            d = np.sqrt(np.clip(np.diag(inv), 0.0, None))
+            corr = inv / np.outer(d, d)  # scale-free: defined even for a perfect fit
         np.fill_diagonal(corr, 1.0)
         tq = stats.t.ppf(0.975, dof) if dof > 0 else np.nan
         r2 = {}
