@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -65,7 +66,12 @@ def _ensemble_fallback(model, samples, *, scenario=None, variables=None, engine=
         "time_step": getattr(scenario, "time_step", None),
         "variables": variables,
     }
-    frames = [model.run({**base, **row}, **kwargs) for row in samples.to_dict("records")]
+    with warnings.catch_warnings():
+        # PySD 3.14 calls DataFrame.set_index(inplace=True), deprecated by pandas 3.1
+        warnings.filterwarnings(
+            "ignore", message="The inplace keyword", category=DeprecationWarning
+        )
+        frames = [model.run({**base, **row}, **kwargs) for row in samples.to_dict("records")]
     data = np.stack([f.to_numpy() for f in frames])
     cols = list(frames[0].columns)
     return xr.Dataset(

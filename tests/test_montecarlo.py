@@ -1,0 +1,125 @@
+"""Monte Carlo bands: reproducible for a seed, right on a model whose answer is known."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from lifecycle import montecarlo as mc_module
+from lifecycle.ensemble_cli import montecarlo_command
+from lifecycle.errors import ScenarioError
+from lifecycle.model import load_model
+from lifecycle.montecarlo import PERCENTILES, monte_carlo
+from lifecycle.uncertain import parse_uncertain
+
+MODEL = Path(__file__).resolve().parent / "models" / "sa_linear.mdl"
+
+
+@pytest.fixture(scope="module")
+def linear():
+    return load_model(MODEL)
+
+
+@pytest.fixture(scope="module")
+def spec(linear):
+    return parse_uncertain({"X1": {"dist": "uniform", "min": 0.0, "max": 1.0}}, linear)
+
+
+@pytest.fixture(scope="module")
+def result(linear, spec):
+    return monte_carlo(linear, None, spec, n=200, seed=11, variables=["y", "HUMP"])
+
+
+def test_bands_of_a_uniform_input_are_its_quantiles(result):
+    # Y(1) = X1 + 2 * 0.5 + 3 * 0.5 with X1 ~ U(0, 1): the percentiles of X1, shifted by 2.5
+    final = result.bands("Y").iloc[-1]
+    for q in PERCENTILES:
+        assert final[f"p{q:g}"] == pytest.approx(2.5 + q / 100, abs=0.006)
+    # the hump's peak (time 0.5) is 4 X1 t (1 - t) = X1
+    assert result.bands("Hump").loc[0.5, "p50"] == pytest.approx(0.5, abs=0.006)
+
+
+def test_percentiles_are_ordered_at_every_time(result):
+    for v in ("Y", "Hump"):
+        b = result.bands(v).to_numpy()
+        assert np.all(np.diff(b, axis=1) >= 0)
+        assert result.bands(v).shape == (9, len(PERCENTILES))
+
+
+def test_same_seed_same_bands_other_seed_differs(linear, spec, result):
+    again = monte_carlo(linear, None, spec, n=200, seed=11, variables=["Y", "Hump"])
+    other = monte_carlo(linear, None, spec, n=200, seed=12, variables=["Y", "Hump"])
+    pd.testing.assert_frame_equal(again.bands("Y"), result.bands("Y"))
+    assert again.samples.equals(result.samples)
+    assert not np.allclose(other.samples["X1"], result.samples["X1"])
+
+
+def test_uncertain_values_replace_the_scenario_and_the_rest_is_kept(linear, spec):
+    scenario = SimpleNamespace(
+        name="x2 high", params={"X1": 0.0, "X2": 1.0}, final_time=None, time_step=None
+    )
+    res = monte_carlo(linear, scenario, spec, n=50, seed=1, variables=["Y"])
+    y = res.dataset["Y"].isel(time=-1).to_numpy()
+    np.testing.assert_allclose(y, res.samples["X1"].to_numpy() + 2 * 1.0 + 3 * 0.5)
+
+
+def test_unknown_variables_are_reported_with_suggestions(linear, spec):
+    with pytest.raises(ScenarioError, match="did you mean 'Hump'"):
+        monte_carlo(linear, None, spec, n=5, variables=["Y", "Humpp"])
+
+
+def test_write_gives_csv_json_and_byte_stable_figures(tmp_path, result):
+    out = result.write(tmp_path / "mc")
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["bands.csv", "bands_hump.png", "bands_y.png", "montecarlo.json", "samples.csv"]
+    bands = pd.read_csv(out / "bands.csv")
+    assert list(bands.columns[:3]) == ["variable", "time", "p0"]
+    assert len(bands) == 2 * 9
+    record = json.loads((out / "montecarlo.json").read_text())
+    assert (record["seed"], record["n"]) == (11, 200)
+    assert record["uncertain"]["X1"]["dist"] == "uniform"
+    first = (out / "bands_y.png").read_bytes()
+    result.write(tmp_path / "mc")  # replaces the folder
+    assert (out / "bands_y.png").read_bytes() == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mc"]  # no temporary left behind
+
+
+def test_a_failed_write_leaves_nothing(tmp_path, result, monkeypatch):
+    def boom(fig, path):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(mc_module, "save_figure", boom)
+    with pytest.raises(OSError):
+        result.write(tmp_path / "mc")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_command_writes_the_folder_and_rejects_a_bad_uncertain_file(tmp_path):
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('name = "s"\n[params]\nX2 = 1.0\n')
+    good = tmp_path / "u.toml"
+    good.write_text('[uncertain]\nX1 = {dist = "uniform", min = 0, max = 1}\n')
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[uncertain]\nX1 = {dist = "uniform", min = 0, max = 2}\n')
+    args = [str(scenario), "--model", str(MODEL), "-n", "20", "--vars", "Y,Hump"]
+    runner = CliRunner()
+    ok = runner.invoke(
+        montecarlo_command, [*args, "--uncertain", str(good), "-o", str(tmp_path / "out")]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert ok.stdout == ""
+    assert json.loads((tmp_path / "out" / "montecarlo.json").read_text())["n"] == 20
+    fail = runner.invoke(
+        montecarlo_command, [*args, "--uncertain", str(bad), "-o", str(tmp_path / "out2")]
+    )
+    assert isinstance(fail.exception, ScenarioError)
+    assert "bad.toml:2" in str(fail.exception) and "outside the model's range" in str(
+        fail.exception
+    )
+    assert not (tmp_path / "out2").exists()
