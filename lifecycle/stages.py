@@ -30,7 +30,7 @@ different stages is split at its middle; between two equal ones it is absorbed.
 
 A sustained rejuvenation starts a new cycle: from its first point on, "the peak so far" is
 the peak reached since the rejuvenation began, so a cluster that recovers to a new, lower
-plateau is mature again rather than still "20 % below its old peak".
+plateau is mature again rather than still "10 % below its old peak".
 
 Look-ahead. The labels at time t use data up to ``t + smooth_years / 2`` (the centred
 smoothing window; one further observation for sparse series), with one documented
@@ -65,10 +65,10 @@ SMOOTH_YEARS = 5.0
 GROWTH_RATE = 0.03
 #: Falling faster than this (3 % of the peak per year) is decline even near the peak.
 DECLINE_RATE = 0.03
-#: A level more than 20 % below the peak so far, without regrowth, is decline. A mature
-#: cluster fluctuates a few percent around its plateau; a lasting loss of a fifth is a decline
-#: (Klepper's shakeouts cut firm numbers by far more: 83-97 %).
-DECLINE_DROP = 0.20
+#: A level more than 10 % below the peak so far, without regrowth, is decline. The smoothed
+#: level of a mature cluster stays within a few percent of its plateau, so a lasting loss of
+#: a tenth is a trend, not noise (Klepper's shakeouts cut firm numbers by far more: 83-97 %).
+DECLINE_DROP = 0.10
 #: Embryonic while the level is below 10 % of the reference size...
 EMBRYONIC_SHARE = 0.10
 #: ...and its absolute growth is below 2 % of the reference size per year (not yet fast).

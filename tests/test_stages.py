@@ -55,15 +55,18 @@ def test_logistic_then_decay_ends_in_decline():
     assert stages[3].end == 80.0
 
 
-def test_slow_decay_is_decline_once_a_fifth_is_lost():
+def test_slow_decay_is_decline_once_a_tenth_is_lost():
     # A loss of at most 1 % a year is below the decline rate: decline starts only when the
-    # level is 20 % below its peak (year 64.7 for this curve), not when the fall starts.
+    # level is 10 % below its peak (year 52.8 for this curve), not when the fall starts.
     values = np.where(T < 40, logistic(T), logistic(T) * np.exp(-0.01 * (T - 40)))
-    first_20pc_down = T[np.argmax(values < 0.8 * np.maximum.accumulate(values))]
-    assert first_20pc_down == pytest.approx(64.7, abs=0.1)
+    first_10pc_down = T[np.argmax(values < 0.9 * np.maximum.accumulate(values))]
+    assert first_10pc_down == pytest.approx(52.8, abs=0.1)
     stages = classify(T, values)
     assert names(stages) == ["embryonic", "growth", "maturity", "decline"]
-    assert stages[-1].start == pytest.approx(first_20pc_down, abs=1.0)
+    assert stages[-1].start == pytest.approx(first_10pc_down, abs=1.0)
+    # With a 20 % threshold the same curve declines from year 64.7 instead.
+    later = classify(T, values, decline_drop=0.2)
+    assert later[-1].start == pytest.approx(64.7, abs=1.0)
 
 
 def test_decline_then_regrowth_is_rejuvenation():
