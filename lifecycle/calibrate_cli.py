@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from .calibration import METHODS, IdentifiabilityWarning, calibrate
+from .calibration_objective import ENGINES
 from .data import read_data
 from .model import canonical, load_model
 
@@ -104,6 +105,13 @@ def _time_column(path: Path) -> str:
     help="Multi-start: local fits from this many points (least_squares).",
 )
 @click.option("--seed", type=int, default=None, help="Seed of the multi-start design / DE.")
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="auto",
+    show_default=True,
+    help="auto: the batch engine when it reproduces PySD on the model, else PySD.",
+)
 @click.option("--time-step", type=float, default=None, help="TIME STEP for the fit.")
 @click.option("--final-time", type=float, default=None, help="FINAL TIME of the runs.")
 @click.option(
@@ -125,6 +133,7 @@ def calibrate_command(
     method,
     starts,
     seed,
+    engine,
     time_step,
     final_time,
     output,
@@ -161,6 +170,7 @@ def calibrate_command(
             method=method,
             starts=starts,
             seed=seed,
+            engine=engine,
             flows=flow_modes,
             time_step=time_step,
             final_time=final_time,

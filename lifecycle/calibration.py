@@ -33,8 +33,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from .calibration_objective import Objective
 from .calibration_result import CalibrationResult
-from .calibration_setup import Objective, Parameter, fit_parameters, observed_series
+from .calibration_setup import Parameter, fit_parameters, observed_series
 from .errors import CalibrationError
 from .model import Model, load_model
 
@@ -48,7 +49,7 @@ class IdentifiabilityWarning(UserWarning):
 
 
 def _local(obj: Objective, u0, options) -> optimize.OptimizeResult:
-    kwargs = {"method": "trf", "diff_step": 1e-6, "x_scale": 1.0}
+    kwargs = {"method": "trf", "jac": obj.jacobian, "x_scale": 1.0}
     kwargs.update(options)
     return optimize.least_squares(obj.residuals, u0, bounds=(0.0, 1.0), **kwargs)
 
@@ -77,6 +78,7 @@ def calibrate(
     time_step: float | None = None,
     final_time: float | None = None,
     correlation_threshold: float = 0.95,
+    engine: Literal["auto", "batch", "pysd"] = "auto",
     options: Mapping[str, Any] | None = None,
 ) -> CalibrationResult:
     """Fit constants of ``model`` to the observed series in ``data``.
@@ -114,6 +116,9 @@ def calibrate(
     correlation_threshold : float, default 0.95
         Pairs of fitted parameters whose estimates correlate more than this (in absolute
         value) raise an :class:`IdentifiabilityWarning` naming them.
+    engine : {"auto", "batch", "pysd"}
+        ``"auto"``: the vectorised batch engine when it supports the model and reproduces
+        PySD's run at the starting values, else PySD. The reported run is always PySD's.
     options : dict, optional
         Extra keywords for the scipy routine (``max_nfev``, ``maxiter``, ``popsize``...).
 
@@ -169,7 +174,7 @@ def calibrate(
     t_max = max(float(s.times.max()) for s in series)
     end = min(horizon, initial + np.ceil((t_max - initial) / dt - 1e-9) * dt)
 
-    obj = Objective(model, series, varying, fixed, dt, initial, end)
+    obj = Objective(model, series, varying, fixed, dt, end, engine=engine)
     options = dict(options or {})
     u0 = obj.to_u([p.initial for p in varying])
     start_table = []
@@ -190,8 +195,9 @@ def calibrate(
             k: options.pop(k) for k in ("max_nfev", "ftol", "xtol", "gtol") if k in options
         }
         de_opts.update(options)
+        de_opts.update(vectorized=True, updating="deferred")
         glob = optimize.differential_evolution(
-            obj.cost,
+            obj.costs,
             [(0.0, 1.0)] * len(varying),
             x0=u0,
             **_rng_kwarg(optimize.differential_evolution, seed),
@@ -202,8 +208,9 @@ def calibrate(
         message = f"differential evolution: {glob.message} Polish: {best.message}"
 
     x = obj.to_x(best.x)
-    run = obj.simulate(x, final_time=end)
-    preds = obj.predictions(run)
+    run = obj.simulate(x, final_time=end)  # the reported run: PySD's, the reference engine
+    values = {v: run[v].to_numpy()[None, :] for v in obj.variables}
+    preds = [p[0] for p in obj.predictions(run.index.to_numpy(dtype=float), values)]
     jac_x = np.asarray(best.jac, dtype=float) / obj.span
     result = CalibrationResult.build(
         model=model,
@@ -229,6 +236,7 @@ def calibrate(
             ]
         ),
         success=bool(best.success),
+        engine=obj.engine,
         message=message
         + (f" ({obj.failures} runs failed and were penalised)" if obj.failures else ""),
         nfev=obj.runs,

@@ -100,6 +100,7 @@ class CalibrationResult:
     message: str
     nfev: int
     method: str = "least_squares"
+    engine: str = "pysd"
     covariance: pd.DataFrame | None = None
     dof: int = 0
     fitted: list[FitParameter] = field(default_factory=list)
@@ -192,7 +193,8 @@ class CalibrationResult:
             f"Calibration of {getattr(self.model, 'name', 'model')}"
             + (f" to {Path(source).name}" if source else ""),
             f"method {self.method}, {sum(s.times.size for s in self.series)} observations in "
-            f"{len(self.series)} series, {len(self.fitted)} parameters, {self.nfev} model runs, "
+            f"{len(self.series)} series, {len(self.fitted)} parameters, {self.nfev} model runs "
+            f"({self.engine} engine), "
             f"TIME STEP {self.time_step:g}",
             f"success: {self.success} ({self.message})",
             f"weighted cost {self.cost:.6g}",

@@ -14,11 +14,10 @@ import numpy as np
 import pandas as pd
 
 from .calibration_result import FitParameter, Series
-from .errors import CalibrationError, DataError, SimulationError, UnknownParameterError
-from .model import Model, canonical
+from .errors import CalibrationError, DataError, UnknownParameterError
+from .model import CONTROL, Model, canonical
 
 WEIGHTINGS = ("std", "range", "mean", "none")
-FAILED_RESIDUAL = 1e6  # residual given to a parameter set whose run fails (NaN, overflow)
 
 
 @dataclass(frozen=True)
@@ -62,6 +61,11 @@ def fit_parameters(model: Model, params: Mapping[str, Any]) -> list[FitParameter
     out: list[FitParameter] = []
     for name, spec in params.items():
         const = model.resolve_constant(name)  # UnknownParameterError / NotAConstantError
+        if const.name in CONTROL:
+            raise CalibrationError(
+                f"'{const.name}' is a simulation setting, not a constant to fit "
+                "(fix: pass time_step= or final_time=)"
+            )
         p = _as_parameter(const.name, spec)
         try:
             low, high = float(p.min), float(p.max)
@@ -247,68 +251,3 @@ def _default_weight(obs: np.ndarray, kind: str) -> float:
     if not scale > 0:  # a constant or single-point series: fall back to its size
         scale = float(abs(np.mean(obs))) or 1.0
     return 1.0 / scale
-
-
-class Objective:
-    """Weighted residuals of the data against one run; counts the model runs it makes."""
-
-    def __init__(self, model, series, fitted, fixed, time_step, initial, end):
-        self.model, self.series, self.fitted, self.fixed = model, series, fitted, fixed
-        self.time_step, self.initial, self.end = time_step, initial, end
-        self.low = np.array([p.low for p in fitted])
-        self.span = np.array([p.high - p.low for p in fitted])
-        self.variables = list(dict.fromkeys(s.variable for s in series))
-        self.n = sum(s.times.size for s in series)
-        self.runs = 0
-        self.failures = 0
-
-    def to_x(self, u):
-        return self.low + self.span * np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
-
-    def to_u(self, x):
-        return (np.asarray(x, dtype=float) - self.low) / self.span
-
-    def params(self, x) -> dict[str, float]:
-        out = dict(self.fixed)
-        out.update({p.name: float(v) for p, v in zip(self.fitted, x, strict=True)})
-        return out
-
-    def simulate(self, x, final_time=None) -> pd.DataFrame:
-        self.runs += 1
-        return self.model.run(
-            self.params(x),
-            final_time=self.end if final_time is None else final_time,
-            time_step=self.time_step,
-            saveper=self.time_step,
-            variables=self.variables,
-        )
-
-    def predictions(self, run: pd.DataFrame) -> list[np.ndarray]:
-        t = run.index.to_numpy(dtype=float)
-        out = []
-        for s in self.series:
-            y = run[s.variable].to_numpy()
-            if s.mode == "total":
-                # What Euler adds to a stock over (a, b]: the sum of flow(t_i) dt for a <= t_i < b.
-                cum = np.concatenate([[0.0], np.cumsum(y[:-1] * np.diff(t))])
-                out.append(np.interp(s.times, t, cum) - np.interp(s.starts, t, cum))
-            else:
-                out.append(np.interp(s.times, t, y))
-        return out
-
-    def residuals_x(self, x) -> np.ndarray:
-        try:
-            preds = self.predictions(self.simulate(x))
-        except SimulationError:
-            self.failures += 1
-            return np.full(self.n, FAILED_RESIDUAL)
-        return np.concatenate(
-            [s.weight * (p - s.observed) for s, p in zip(self.series, preds, strict=True)]
-        )
-
-    def residuals(self, u) -> np.ndarray:
-        return self.residuals_x(self.to_x(u))
-
-    def cost(self, u) -> float:
-        r = self.residuals(u)
-        return 0.5 * float(r @ r)

@@ -93,8 +93,18 @@ def test_nfev_counts_every_model_run(bass, tv, monkeypatch):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(type(bass), "run", counting)
-    fit = calibrate(bass, tv, BOUNDS, time_step=1.0)
+    fit = calibrate(bass, tv, BOUNDS, time_step=1.0, engine="pysd")
+    assert fit.engine == "pysd"
     assert fit.nfev == len(calls) > 4
+
+
+def test_batch_engine_gives_pysd_fit_and_is_chosen_automatically(bass, tv):
+    fast = calibrate(bass, tv, BOUNDS, time_step=0.25)
+    slow = calibrate(bass, tv, BOUNDS, time_step=0.25, engine="pysd")
+    assert fast.engine == "batch"
+    for name in BOUNDS:
+        assert fast.params[name] == pytest.approx(slow.params[name], rel=1e-9)
+        assert fast.stderr[name] == pytest.approx(slow.stderr[name], rel=1e-6)
 
 
 def test_plot_shows_data_and_fit_with_residuals(tv_fit):
