@@ -26,6 +26,7 @@ import math
 import re
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -365,21 +366,27 @@ def sobol(
     timings["sample"] = time.perf_counter() - t0
     samples, outputs = _evaluate(model, scenario, spec, unit, metrics, timings)
     t1 = time.perf_counter()
-    rows, rows2 = [], []
-    for m in metrics:
+
+    def analyse(m: Metric) -> dict:
         y = outputs[m.text].to_numpy()
         if np.ptp(y) == 0:  # no variance to apportion: indices undefined
             si = {k: np.full(len(spec), np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
             si["S2"] = si["S2_conf"] = np.full((len(spec), len(spec)), np.nan)
-        else:
-            si = sobol_analyze.analyze(
-                problem,
-                y,
-                calc_second_order=calc_second_order,
-                num_resamples=num_resamples,
-                conf_level=conf_level,
-                seed=_salib_seed(seed),
-            )
+            return si
+        return sobol_analyze.analyze(
+            problem,
+            y,
+            calc_second_order=calc_second_order,
+            num_resamples=num_resamples,
+            conf_level=conf_level,
+            seed=_salib_seed(seed),
+        )
+
+    # metrics are independent and NumPy releases the GIL: two threads nearly halve the time
+    with ThreadPoolExecutor(min(2, len(metrics))) as pool:
+        results = list(pool.map(analyse, metrics))
+    rows, rows2 = [], []
+    for m, si in zip(metrics, results, strict=True):
         for j, name in enumerate(spec.names):
             rows.append(
                 {"metric": m.text, "parameter": name}

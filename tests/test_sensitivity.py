@@ -198,3 +198,21 @@ def test_sensitivity_command_prints_ranked_indices_and_writes(tmp_path):
     assert lines[1].split()[:3] == ["final(Y)", "X3", "3.000"]
     assert lines[2].split()[:3] == ["final(Y)", "X1", "1.000"]
     assert (tmp_path / "out" / "indices.csv").is_file()
+
+
+def test_second_order_indices_of_an_additive_model_vanish(tmp_path, linear):
+    spec = parse_uncertain(
+        {x: {"dist": "uniform", "min": 0.0, "max": 1.0} for x in ("X1", "X2", "X3")}, linear
+    )
+    res = sobol(linear, None, spec, "final(Y)", n=128, seed=2, calc_second_order=True)
+    assert len(res.samples) == 128 * (2 * 3 + 2)
+    s2 = res.second_order
+    assert list(zip(s2["parameter_1"], s2["parameter_2"], strict=True)) == [
+        ("X1", "X2"),
+        ("X1", "X3"),
+        ("X2", "X3"),
+    ]
+    np.testing.assert_allclose(s2["S2"], 0.0, atol=0.1)
+    s1 = res.indices.set_index("parameter")["S1"]
+    np.testing.assert_allclose(s1[["X1", "X2", "X3"]], np.array([1, 4, 9]) / 14, atol=0.08)
+    assert (res.write(tmp_path / "s2") / "second_order.csv").is_file()
