@@ -11,7 +11,14 @@ looks at two smoothed quantities at every time point:
   ``f = (ds/dt) / peak`` where ``peak`` is the highest ``s`` so far (a loss per year as a
   share of the peak; it does not blow up when a collapsed series nears zero).
 
-and labels each point, in this order of precedence:
+Each is also estimated on the trailing half window ``[t - smooth_years / 2, t]``, and a
+point counts as growing (or falling, or below the peak) only when the centred and the
+trailing estimates agree. A centred window alone would label a shock up to half a window
+before it happens; with both, a jump is labelled when it happens and a smooth turning point
+up to about a quarter window late. Where the trailing window holds fewer than two
+observations (sparse data such as a census every few years), the centred estimate is used.
+
+Each point is labelled, in this order of precedence:
 
 1. **embryonic** (only at the start, before any other stage): the level is below
    ``embryonic_share`` of the reference size and it is not yet growing fast in absolute
@@ -33,7 +40,8 @@ the peak reached since the rejuvenation began, so a cluster that recovers to a n
 plateau is mature again rather than still "10 % below its old peak".
 
 Look-ahead. The labels at time t use data up to ``t + smooth_years / 2`` (the centred
-smoothing window; one further observation for sparse series), with one documented
+smoothing window; one further observation for sparse series) and change only once the
+trailing window confirms the change, with one documented
 exception: the reference size for the embryonic test is by default the eventual peak of the
 smoothed series (embryonic means "small compared with what the cluster becomes", which is
 only known in hindsight). Pass ``reference=`` (for example a market capacity) to make that
@@ -135,11 +143,13 @@ def _check(time: Iterable[float], values: Iterable[float]) -> tuple[np.ndarray, 
     return t, y
 
 
-def _local_fits(t: np.ndarray, y: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
-    """Level and slope of local linear fits in windows ``[t - half, t + half]``.
+def _local_fits(t: np.ndarray, y: np.ndarray, half: float) -> np.ndarray:
+    """Levels and slopes of local linear fits, as rows of one array.
 
-    The level uses the points inside the window (one point: the value itself). The slope
-    window is widened to at least one neighbour on each side, so sparse series get a slope.
+    Rows: centred level (points in ``[t - half, t + half]``; one point: the value itself),
+    centred slope (window widened to at least one neighbour on each side, so that sparse
+    series get a slope), trailing level and trailing slope (points in ``[t - half, t]``; where
+    that window holds fewer than two points, the centred values are used).
     Window sums come from cumulative sums: O(n) for long model outputs.
     """
     n = t.size
@@ -160,7 +170,13 @@ def _local_fits(t: np.ndarray, y: np.ndarray, half: float) -> tuple[np.ndarray, 
 
     level, _ = fit(lo, hi)
     _, slope = fit(np.clip(np.minimum(lo, idx - 1), 0, n), np.clip(np.maximum(hi, idx + 2), 0, n))
-    return level, slope
+    level_b, slope_b = fit(lo, idx + 1)
+    sparse = idx + 1 - lo < 2
+    level_b = np.where(sparse, level, level_b)
+    slope_b = np.where(sparse, slope, slope_b)
+    return np.maximum(
+        np.vstack([level, slope, level_b, slope_b]), [[0.0], [-np.inf], [0.0], [-np.inf]]
+    )
 
 
 def _runs(labels: list[str]) -> list[list]:
@@ -249,11 +265,10 @@ def classify(
         )
     p = {**_DEFAULTS, **{k: float(v) for k, v in thresholds.items()}}
     t, y = _check(time, values)
-    level, slope = _local_fits(t, y, p["smooth_years"] / 2)
-    level = np.maximum(level, 0.0)
-    ref = float(level.max()) if reference is None else float(reference)
+    fits = _local_fits(t, y, p["smooth_years"] / 2)
+    ref = float(fits[0].max()) if reference is None else float(reference)
 
-    labels = _merge_short(_label_points(level, slope, 0, ref, p), t, p["min_duration"])
+    labels = _merge_short(_label_points(fits, 0, ref, p), t, p["min_duration"])
     # A sustained rejuvenation starts a new cycle: from its first point on, maturity and
     # decline are judged against the peak reached since then, not the old peak.
     done = 0
@@ -262,35 +277,37 @@ def classify(
         if not starts:
             break
         done = starts[0]
-        labels = labels[:done] + _label_points(level, slope, done, ref, p)
+        labels = labels[:done] + _label_points(fits, done, ref, p)
         labels = _merge_short(labels, t, p["min_duration"])
     runs = _runs(labels)
     return [Stage(name, float(t[i]), float(t[min(j + 1, t.size - 1)])) for name, i, j in runs]
 
 
-def _label_points(
-    level: np.ndarray, slope: np.ndarray, start: int, ref: float, p: dict[str, float]
-) -> list[str]:
-    """Point labels from index ``start`` on; ``start > 0`` begins a new cycle after a decline."""
-    peak = np.maximum.accumulate(level[start:])
-    lev, sl = level[start:], slope[start:]
+def _label_points(fits: np.ndarray, start: int, ref: float, p: dict[str, float]) -> list[str]:
+    """Point labels from index ``start`` on; ``start > 0`` begins a new cycle after a decline.
+
+    Growth needs both the centred and the trailing slope to be high enough, decline needs
+    both to say so: a stage never changes before the change shows in the trailing window.
+    """
+    level, slope, level_b, slope_b = fits[:, start:]
+    peak = np.maximum.accumulate(level)
+    rising, falling = np.minimum(slope, slope_b), np.maximum(slope, slope_b)
     with np.errstate(divide="ignore", invalid="ignore"):
-        g = np.where(lev > 0, sl / lev, 0.0)  # relative growth rate
-        fall = np.where(peak > 0, sl / peak, 0.0)  # change as a share of the peak
+        g = np.where(level > 0, rising / level, 0.0)  # relative growth rate
+        fall = np.where(peak > 0, falling / peak, 0.0)  # change as a share of the peak
+    low = np.maximum(level, level_b) < (1 - p["decline_drop"]) * peak
     labels: list[str] = []
     early, declined = start == 0, start > 0
     for k in range(peak.size):
-        i = start + k
         if ref <= 0:
             labels.append("embryonic")  # nothing has emerged (an all-zero series)
             continue
-        small = level[i] < p["embryonic_share"] * ref
-        if early and small and slope[i] < p["embryonic_speed"] * ref:
+        small = level[k] < p["embryonic_share"] * ref
+        if early and small and rising[k] < p["embryonic_speed"] * ref:
             labels.append("embryonic")
             continue
         early = False
-        below = level[i] < (1 - p["decline_drop"]) * peak[k]
-        if fall[k] <= -p["decline_rate"] or (below and g[k] < p["growth_rate"]):
+        if fall[k] <= -p["decline_rate"] or (low[k] and g[k] < p["growth_rate"]):
             name = "decline"
         elif g[k] >= p["growth_rate"]:
             name = "rejuvenation" if declined else "growth"

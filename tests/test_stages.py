@@ -84,15 +84,24 @@ def test_decline_then_regrowth_is_rejuvenation():
         "rejuvenation",
         "maturity",
     ]
-    assert stages[3].start == pytest.approx(40, abs=1.0)
+    # The fall starts at 40: decline is recognised once the trailing window sees it.
+    assert 40 <= stages[3].start <= 42
     # Rejuvenation while the true relative growth rate exceeds 3 % a year: 57.1 to 67.1.
     rate = np.gradient(values, T) / values
     fast = T[(T > 55) & (rate >= GROWTH_RATE)]
     assert (fast[0], fast[-1]) == pytest.approx((57.1, 67.1), abs=0.1)
-    assert stages[4].start == pytest.approx(fast[0], abs=1.0)
+    assert fast[0] <= stages[4].start <= fast[0] + 2  # trailing window: a little late
     assert stages[4].end == pytest.approx(fast[-1], abs=1.0)
     # The new plateau is 82 % of the old peak, and mature: the rejuvenation began a new cycle.
     assert values[-1] / values.max() == pytest.approx(0.82, abs=0.01)
+
+
+def test_a_shock_is_not_labelled_before_it_happens():
+    # Half the cluster is lost at once in year 40 (a disruptive shock).
+    values = np.where(T < 40, logistic(T), 0.5 * logistic(T))
+    stages = classify(T, values)
+    assert names(stages) == ["embryonic", "growth", "maturity", "decline"]
+    assert 40 <= stages[3].start <= 40.5
 
 
 def test_short_blip_of_regrowth_is_not_rejuvenation():
