@@ -171,7 +171,9 @@ def _difference(s: pd.Series, b: pd.Series, relative: bool) -> pd.Series:
 
 
 def _tick(value: float, _pos: object = None) -> str:
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+    """Tick label with thousands separators and a true minus sign."""
+    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+    return text.replace("-", "\N{MINUS SIGN}")
 
 
 def _ylabel(units: str | None, diff: bool, relative: bool, baseline: str) -> str:

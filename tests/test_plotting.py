@@ -124,6 +124,7 @@ def test_diff_plots_scenario_minus_baseline(results):
     # policy A is 1.2 x the baseline: 20 % of 25 * 100 jobs at the logistic's end.
     assert lines["policy A"].get_ydata()[-1] == pytest.approx(0.2 * 2500, rel=0.01)
     assert ax.get_ylabel() == "difference from baseline (people)"
+    assert ax.yaxis.get_major_formatter()(-2500.0) == "\N{MINUS SIGN}2,500"
 
 
 def test_relative_diff_is_percent_and_leaves_gaps_where_baseline_is_zero(results):
