@@ -7,12 +7,12 @@ rebuilt per evaluation) and returns a :class:`~lifecycle.calibration_result.Cali
 
 How a series is compared with the model
     A stock or an auxiliary is compared at the data's times. A flow (a variable that a stock
-    integrates) can be observed two ways, and ``flows=`` says which: ``"total"``, the flow
-    accumulated over the period that ends at each data time (annual sales, firms founded in
-    a year), exactly as Euler integration accumulates it into a stock; or ``"rate"``, the
-    flow's value at the data's times. By default a flow is a ``"total"`` over the data's
-    spacing when the data are evenly spaced; with unevenly spaced data the choice is
-    ambiguous and must be made explicitly.
+    integrates, or any variable measured per unit of time) can be observed two ways, and
+    ``flows=`` says which: ``"total"``, the flow accumulated over the period that ends at
+    each data time (annual sales, firms founded in a year), exactly as Euler integration
+    accumulates it into a stock; or ``"rate"``, the flow's value at the data's times. By
+    default a flow is a ``"total"`` over the data's spacing when the data are evenly
+    spaced; with unevenly spaced data the choice is ambiguous and must be made explicitly.
 
 How series are weighted
     Each residual is multiplied by the series' weight, by default ``1 / std`` of its
@@ -27,6 +27,7 @@ import inspect
 import os
 import warnings
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any, Literal
 
 import numpy as np
@@ -93,8 +94,9 @@ def calibrate(
         Constant name -> ``(low, high)`` bounds, ``(low, high, initial)``, a dict with
         ``min``, ``max`` and optionally ``value`` and ``vary``, or a :class:`Parameter`.
         Bounds must lie inside the model's ``[min,max]`` range for the constant.
-    scenario : Scenario or path, optional
-        Values of the other constants (and the run settings) during the fit.
+    scenario : Scenario, path or dict, optional
+        Values of the other constants (and the run settings) during the fit; a dict gives
+        constant values only.
     weights : dict or {"std", "range", "mean", "none"}, optional
         Residual multipliers per series; default ``1 / std`` of each observed series.
     method : {"least_squares", "differential_evolution"}
@@ -264,6 +266,8 @@ def _first(*values):
 def _load_scenario(scenario, model: Model):
     if scenario is None or hasattr(scenario, "params"):
         return scenario
+    if isinstance(scenario, Mapping):  # plain values of other constants
+        return SimpleNamespace(params=dict(scenario), final_time=None, time_step=None)
     from .scenarios import load_scenario  # the lead's module; imported when first needed
 
     return load_scenario(scenario, model=model)

@@ -104,7 +104,7 @@ def fit_parameters(model: Model, params: Mapping[str, Any]) -> list[FitParameter
 
 
 def _flows(model: Model) -> set[str]:
-    """Variables that a stock integrates directly (its inflows and outflows)."""
+    """Flows: what a stock integrates directly, and variables measured per unit of time."""
     py_to_real = {
         str(r["Py Name"]): r["Real Name"]
         for _, r in model.doc.iterrows()
@@ -115,7 +115,21 @@ def _flows(model: Model) -> set[str]:
     for key, dep in deps.items():
         if key.startswith("_integ") and isinstance(dep, Mapping):
             found.update(py_to_real[k] for k in dep.get("step", {}) if k in py_to_real)
+    time_unit = (
+        canonical(model.constants["TIME STEP"].units) if "TIME STEP" in model.constants else ""
+    )
+    if time_unit:
+        per_time = {f"/{time_unit}", f"/{time_unit}s", f"/{time_unit.rstrip('s')}"}
+        for name in model.variables:
+            units = canonical(_units(model, name))
+            if any(units.endswith(u) for u in per_time):
+                found.add(name)
     return found
+
+
+def _units(model: Model, name: str) -> str:
+    row = model.doc.loc[model.doc["Real Name"] == name, "Units"]
+    return str(row.iloc[0]) if len(row) and isinstance(row.iloc[0], str) else ""
 
 
 def observed_series(
@@ -166,13 +180,14 @@ def observed_series(
         if not ok.any():
             raise DataError(f"{source}: series '{col}' has no values (all missing)")
         mode = lookup.get(var)
-        if var not in flow_vars:
+        if var in stocks:
             if mode == "total":
-                kind = "stock" if var in stocks else "auxiliary"
                 raise CalibrationError(
-                    f"'{var}' is a {kind}, not a flow: it can only be compared at the data's times"
+                    f"'{var}' is a stock, not a flow: it can only be compared at the data's times"
                 )
             mode = "level"
+        elif var not in flow_vars:
+            mode = mode or "level"  # an auxiliary that is not per unit of time
         elif mode is None:
             if not even:
                 raise CalibrationError(
