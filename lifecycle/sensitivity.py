@@ -37,7 +37,14 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from .errors import LifecycleError, SimulationError
-from .montecarlo import run_ensemble, save_figure, scenario_params, versions, write_atomically
+from .montecarlo import (
+    run_ensemble,
+    save_figure,
+    scenario_params,
+    versions,
+    write_atomically,
+    write_csv,
+)
 from .uncertain import UncertainSpec
 
 
@@ -276,8 +283,8 @@ class SensitivityResult:
             self.indices.to_csv(tmp / "indices.csv", index=False)
             if self.second_order is not None:
                 self.second_order.to_csv(tmp / "second_order.csv", index=False)
-            self.samples.to_csv(tmp / "samples.csv")
-            self.outputs.to_csv(tmp / "outputs.csv")
+            write_csv(self.samples, tmp / "samples.csv")
+            write_csv(self.outputs, tmp / "outputs.csv")
             save_figure(self.plot(), tmp / f"sensitivity.{fmt}")
             (tmp / "sensitivity.json").write_text(json.dumps(self.record(), indent=2) + "\n")
 

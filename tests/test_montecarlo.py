@@ -81,6 +81,8 @@ def test_write_gives_csv_json_and_byte_stable_figures(tmp_path, result):
     bands = pd.read_csv(out / "bands.csv")
     assert list(bands.columns[:3]) == ["variable", "time", "p0"]
     assert len(bands) == 2 * 9
+    samples = pd.read_csv(out / "samples.csv", index_col="run")
+    np.testing.assert_array_equal(samples.to_numpy(), result.samples.to_numpy())  # exact
     record = json.loads((out / "montecarlo.json").read_text())
     assert (record["seed"], record["n"]) == (11, 200)
     assert record["uncertain"]["X1"]["dist"] == "uniform"

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 from click.testing import CliRunner
@@ -92,6 +93,9 @@ def test_sobol_write_gives_indices_samples_and_a_figure(tmp_path, sobol_result):
         "sensitivity.json",
         "sensitivity.png",
     ]
+    outputs = pd.read_csv(out / "outputs.csv", index_col="run")
+    assert list(outputs.columns) == ["final(Y)", "mean(Y, 0, 1)", "peak(Hump)", "tpeak(Hump)"]
+    np.testing.assert_array_equal(outputs.to_numpy(), sobol_result.outputs.to_numpy())
     record = json.loads((out / "sensitivity.json").read_text())
     assert (record["analysis"], record["n"], record["runs"], record["seed"]) == (
         "sobol",
