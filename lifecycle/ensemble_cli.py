@@ -20,7 +20,23 @@ from .sensitivity import morris, sobol
 from .uncertain import load_uncertain
 
 
+def _model_and_scenario(scenario: Path, model_path: Path | None):
+    """The model (``--model``, else the scenario's ``model`` key, else the main model) and
+    the validated scenario."""
+    try:
+        from .scenarios import load_scenario
+    except ImportError:  # TEMPORARY until lifecycle.scenarios lands
+        model = load_model(model_path)
+        return model, _load_scenario_temporary(scenario, model)
+    if model_path is None:
+        scen = load_scenario(scenario)
+        return load_model(getattr(scen, "model_path", None)), scen
+    model = load_model(model_path)
+    return model, load_scenario(scenario, model)
+
+
 def _load_scenario(path: Path, model):
+    """The scenario at ``path`` validated against ``model``."""
     try:
         from .scenarios import load_scenario
     except ImportError:  # TEMPORARY until lifecycle.scenarios lands
@@ -114,9 +130,8 @@ def montecarlo_command(scenario, uncertain, seed, model_path, fmt, n, variables,
 
     Writes bands.csv, samples.csv, one figure per variable and montecarlo.json.
     """
-    model = load_model(model_path)
+    model, scen = _model_and_scenario(scenario, model_path)
     spec = load_uncertain(uncertain, model)
-    scen = _load_scenario(scenario, model)
     result = monte_carlo(model, scen, spec, n=n, seed=seed, variables=_split(variables) or None)
     result.options["command"] = _command_line()
     target = output or Path("results") / "montecarlo" / Path(scenario).stem
@@ -162,9 +177,8 @@ def sensitivity_command(
     Writes indices.csv, samples.csv, outputs.csv, sensitivity.<format> and sensitivity.json,
     and prints the ranked indices.
     """
-    model = load_model(model_path)
+    model, scen = _model_and_scenario(scenario, model_path)
     spec = load_uncertain(uncertain, model)
-    scen = _load_scenario(scenario, model)
     if method == "sobol":
         result = sobol(
             model, scen, spec, list(metrics), n=n or 1024, seed=seed, calc_second_order=second_order
