@@ -3,8 +3,11 @@
 :class:`BatchModel` compiles a Vensim file (through PySD's own parser, see
 :mod:`lifecycle.engines.compile`) into NumPy code in which each constant is either one number
 or an array with one value per run, and integrates all runs together exactly as PySD
-integrates one. Large batches are cut into chunks that fit the processor's caches and run on
-two threads (NumPy releases the GIL inside its loops).
+integrates one. Large batches are cut into chunks that fit the processor's caches; with more
+than one core,
+a forked child process integrates half of the chunks and writes its results straight into
+shared memory (threads do not help: at these array sizes the interpreter, not NumPy's loops,
+takes most of the time, and it holds the GIL).
 
 Examples
 --------
@@ -17,10 +20,12 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import mmap
+import multiprocessing
 import os
 import threading
+import traceback
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +66,65 @@ def time_grid(initial: float, final: float, dt: float, saveper: float):
     decimals = -int(np.log10(prec))
     saved = np.round(np.array([t for t, s in zip(times, save, strict=True) if s]), decimals)
     return times, save, saved
+
+
+def _default_workers() -> int:
+    try:
+        return max(1, min(2, len(os.sched_getaffinity(0))))
+    except AttributeError:  # not on Linux
+        return max(1, min(2, os.cpu_count() or 1))
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _run_chunk(prog, P, sampled, times, save, out, lo, hi) -> None:
+    Pc = {k: (v[lo:hi] if k in sampled else v) for k, v in P.items()}
+    with np.errstate(all="ignore"):
+        prog.simulate(Pc, times, save, out[:, :, lo:hi])
+
+
+def _run_forked(prog, P, sampled, times, save, shape, bounds, workers) -> np.ndarray:
+    """Integrate the chunks in ``workers`` processes writing into one shared buffer."""
+    nbytes = max(8, int(np.prod(shape)) * 8)
+    buf = mmap.mmap(-1, nbytes)  # anonymous and MAP_SHARED: children write into it
+    out = np.frombuffer(buf, dtype=float, count=int(np.prod(shape))).reshape(shape)
+    shares = [bounds[w::workers] for w in range(workers)]
+    ctx = multiprocessing.get_context("fork")
+    children = []
+    for share in shares[1:]:
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(prog, P, sampled, times, save, out, share, send),
+                           daemon=True)
+        proc.start()
+        send.close()
+        children.append((proc, recv))
+    for lo, hi in shares[0]:
+        _run_chunk(prog, P, sampled, times, save, out, lo, hi)
+    errors = []
+    for proc, recv in children:
+        message = recv.recv() if recv.poll(None) else "no result"
+        proc.join()
+        if message != "ok" or proc.exitcode != 0:
+            errors.append(str(message))
+    if errors:
+        raise SimulationError("a batch worker process failed: " + errors[0])
+    result = np.array(out)  # copy out of the shared buffer
+    del out
+    buf.close()
+    return result
+
+
+def _child(prog, P, sampled, times, save, out, share, send) -> None:
+    try:
+        for lo, hi in share:
+            _run_chunk(prog, P, sampled, times, save, out, lo, hi)
+        send.send("ok")
+    except BaseException:  # report any failure to the parent, which raises it
+        send.send(traceback.format_exc(limit=3))
+    finally:
+        send.close()
 
 
 class BatchModel:
@@ -142,27 +206,21 @@ class BatchModel:
         P.update(ctrl)
         times, save, saved = time_grid(ctrl["initial_time"], ctrl["final_time"],
                                        ctrl["time_step"], ctrl["saveper"])
-        out = np.empty((len(capture), len(saved), n))
-        bounds = [(lo, min(lo + chunk, n)) for lo in range(0, n, chunk)] or [(0, 0)]
-
-        def work(lo_hi):
-            lo, hi = lo_hi
-            Pc = {k: (v[lo:hi] if k in sampled else v) for k, v in P.items()}
-            with np.errstate(all="ignore"):
-                prog.simulate(Pc, times, save, out[:, :, lo:hi])
-
+        shape = (len(capture), len(saved), n)
         if not sampled:  # every run is the same: compute one, copy
+            out = np.empty(shape)
             with np.errstate(all="ignore"):
                 prog.simulate(P, times, save, out[:, :, :1])
             out[:, :, 1:] = out[:, :, :1]
         else:
-            workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-            if workers > 1 and len(bounds) > 1:
-                with ThreadPoolExecutor(workers) as pool:
-                    list(pool.map(work, bounds))
+            workers = workers if workers is not None else _default_workers()
+            bounds = [(lo, min(lo + chunk, n)) for lo in range(0, n, chunk)]
+            if workers > 1 and len(bounds) > 1 and _can_fork():
+                out = _run_forked(prog, P, sampled, times, save, shape, bounds, workers)
             else:
-                for b in bounds:
-                    work(b)
+                out = np.empty(shape)
+                for lo, hi in bounds:
+                    _run_chunk(prog, P, sampled, times, save, out, lo, hi)
         names = [self.comp.nodes[k].name for k in capture]
         values = {name: out[i].T for i, name in enumerate(names)}
         return BatchResult(time=saved, values=values)

@@ -43,7 +43,7 @@ _DIRECT = {
     "integer": ({1}, "np.trunc({0})"),
     "modulo": ({2}, "_modulo({0}, {1})"),
     "step": ({2}, "({0} * (time + time_step/2 > {1}))"),
-    "ramp": ({2, 3}, None),
+    "ramp": ({3}, None),
     "pulse": ({2}, None),
     "pulse_train": ({4}, None),
     "xidz": ({3}, None),
