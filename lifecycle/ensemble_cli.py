@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from .errors import ScenarioError
 from .model import load_model
 from .montecarlo import monte_carlo
 from .sensitivity import morris, sobol
@@ -35,6 +36,23 @@ def _model_and_scenario(scenario: Path, model_path: Path | None):
     return model, load_scenario(scenario, model)
 
 
+def _inputs(scenario: Path, uncertain: Path, model_path: Path | None):
+    """Model, scenario and uncertain constants; problems in both files reported together."""
+    problems = []
+    try:
+        model, scen = _model_and_scenario(scenario, model_path)
+    except ScenarioError as exc:
+        problems += exc.problems
+        model, scen = load_model(model_path), None
+    try:
+        spec = load_uncertain(uncertain, model)
+    except ScenarioError as exc:
+        problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    return model, scen, spec
+
+
 def _load_scenario(path: Path, model):
     """The scenario at ``path`` validated against ``model``."""
     try:
@@ -49,7 +67,7 @@ def _load_scenario_temporary(path: Path, model):
     import tomllib
     from types import SimpleNamespace
 
-    from .errors import Problem, ScenarioError
+    from .errors import Problem
 
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -130,8 +148,7 @@ def montecarlo_command(scenario, uncertain, seed, model_path, fmt, n, variables,
 
     Writes bands.csv, samples.csv, one figure per variable and montecarlo.json.
     """
-    model, scen = _model_and_scenario(scenario, model_path)
-    spec = load_uncertain(uncertain, model)
+    model, scen, spec = _inputs(scenario, uncertain, model_path)
     result = monte_carlo(model, scen, spec, n=n, seed=seed, variables=_split(variables) or None)
     result.options["command"] = _command_line()
     target = output or Path("results") / "montecarlo" / Path(scenario).stem
@@ -177,8 +194,7 @@ def sensitivity_command(
     Writes indices.csv, samples.csv, outputs.csv, sensitivity.<format> and sensitivity.json,
     and prints the ranked indices.
     """
-    model, scen = _model_and_scenario(scenario, model_path)
-    spec = load_uncertain(uncertain, model)
+    model, scen, spec = _inputs(scenario, uncertain, model_path)
     if method == "sobol":
         result = sobol(
             model, scen, spec, list(metrics), n=n or 1024, seed=seed, calc_second_order=second_order

@@ -65,6 +65,7 @@ def _ensemble_fallback(model, samples, *, scenario=None, variables=None, engine=
     kwargs = {
         "final_time": getattr(scenario, "final_time", None),
         "time_step": getattr(scenario, "time_step", None),
+        "saveper": getattr(scenario, "saveper", None),
         "variables": variables,
     }
     with warnings.catch_warnings():

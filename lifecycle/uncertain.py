@@ -49,7 +49,7 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
 
-from .errors import LifecycleError, Problem, ScenarioError
+from .errors import LifecycleError, Problem, ScenarioError, UnknownParameterError
 
 DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # dist: (required fields, optional fields)
@@ -205,12 +205,12 @@ def _check_entry(name, entry, model) -> tuple[Uncertain | None, list[tuple[str, 
     problems: list[tuple[str, str | None]] = []
     try:
         const = model.resolve_constant(name)
-    except LifecycleError as exc:
-        fix = None
-        sugg = getattr(exc, "suggestions", None)
-        if sugg:
-            fix = "use " + " or ".join(f"'{s}'" for s in sugg)
-        return None, [(str(exc), fix)]
+    except UnknownParameterError:
+        sugg = model.suggest(name, pool=model.parameters)
+        fix = "did you mean " + " or ".join(f"'{s}'" for s in sugg) + "?" if sugg else None
+        return None, [(f"'{name}' is not a constant of {model.name}", fix)]
+    except LifecycleError as exc:  # a computed variable
+        return None, [(str(exc), None)]
     if not isinstance(entry, Mapping):
         return None, [
             (

@@ -125,3 +125,26 @@ def test_command_writes_the_folder_and_rejects_a_bad_uncertain_file(tmp_path):
         fail.exception
     )
     assert not (tmp_path / "out2").exists()
+
+
+def test_problems_in_scenario_and_uncertain_file_are_reported_together(tmp_path):
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('[params]\n"X 9" = 1.0\n')
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[uncertain]\nX7 = {dist = "uniform", min = 0, max = 1}\n')
+    res = CliRunner().invoke(
+        montecarlo_command,
+        [
+            str(scenario),
+            "--uncertain",
+            str(bad),
+            "--model",
+            str(MODEL),
+            "-o",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert isinstance(res.exception, ScenarioError)
+    files = sorted(Path(p.file).name for p in res.exception.problems)
+    assert files == ["bad.toml", "s.toml"]
+    assert not (tmp_path / "out").exists()

@@ -97,7 +97,7 @@ def test_every_problem_is_reported_at_once_with_its_line(tmp_path, linear):
     assert len(info.value.problems) == 10
     assert all(p.file == str(path) for p in info.value.problems)
     assert "unknown key" in by_line[1].message
-    assert "did you mean 'X1'" in by_line[3].message  # unknown name, with a suggestion
+    assert "did you mean 'X1'" in str(by_line[3])  # unknown name, with a suggestion
     assert "not a constant" in by_line[4].message  # a stock
     assert "unknown dist 'weibull'" in by_line[5].message
     assert "needs `mode`" in by_line[6].message
