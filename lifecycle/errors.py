@@ -23,7 +23,9 @@ class ModelFileError(LifecycleError, FileNotFoundError):
 class UnknownParameterError(LifecycleError, KeyError):
     """A name that is not a variable of the model, with the closest names."""
 
-    def __init__(self, name: str, model: str, suggestions: list[str] | None = None, kind="variable"):
+    def __init__(
+        self, name: str, model: str, suggestions: list[str] | None = None, kind="variable"
+    ):
         self.name = name
         self.model = model
         self.suggestions = list(suggestions or [])

@@ -19,15 +19,20 @@ import re
 import shutil
 import tempfile
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .errors import ModelFileError, NotAConstantError, OutOfRangeError, SimulationError
-from .errors import UnknownParameterError
+from .errors import (
+    ModelFileError,
+    NotAConstantError,
+    OutOfRangeError,
+    SimulationError,
+    UnknownParameterError,
+)
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "cluster_lifecycle.mdl"
@@ -136,7 +141,7 @@ class Model:
             if isinstance(row["Real Name"], str) and row["Real Name"] != "Time":
                 self._by_key[canonical(row["Real Name"])] = row
         self.constants: dict[str, Constant] = {}
-        for key, row in self._by_key.items():
+        for row in self._by_key.values():
             if row["Type"] == "Constant" and row["Subtype"] == "Normal":
                 name = row["Real Name"]
                 value = getattr(self.pysd.components, row["Py Name"])()
@@ -184,6 +189,11 @@ class Model:
         if row is None:
             raise UnknownParameterError(name, self.name, self.suggest(name))
         return row["Real Name"]
+
+    def units(self, name: str) -> str:
+        """Units of any variable, as written in the model ('' when none)."""
+        units = self._by_key[canonical(self.resolve(name))]["Units"]
+        return str(units) if isinstance(units, str) else ""
 
     def resolve_constant(self, name: str) -> Constant:
         real = self.resolve(name)

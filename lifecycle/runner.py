@@ -1,0 +1,297 @@
+"""Run scenarios, summarise them, and write results with a provenance record.
+
+Everything the command line does is a function here, so scripts can do the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import LifecycleError
+from .model import Model
+from .scenarios import Scenario, merged_params
+
+#: The variables every user can rely on (issue 2); written and plotted by default.
+KEY_VARIABLES = [
+    "Firms",
+    "Employment",
+    "Skilled Workers",
+    "Students in Training",
+    "Venture Capital",
+    "Invested Capital",
+    "Network Members",
+    "Member Share",
+    "Trust",
+    "Technology Level",
+    "Technology Frontier",
+    "Knowledge Diversity",
+]
+#: The panels of the standard comparison figure.
+FIGURE_VARIABLES = [
+    "Firms",
+    "Employment",
+    "Skilled Workers",
+    "Network Members",
+    "Member Share",
+    "Trust",
+    "Venture Capital",
+    "Relative Technology",
+    "Knowledge Diversity",
+]
+DEPENDENCIES = ("pysd", "numpy", "scipy", "pandas", "xarray", "matplotlib", "click", "SALib")
+
+
+def run(
+    model: Model,
+    scenario: Scenario | None = None,
+    *,
+    params: Mapping[str, float] | None = None,
+    final_time: float | None = None,
+    time_step: float | None = None,
+    saveper: float | None = None,
+    variables: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Run ``model`` under ``scenario`` (plus ``params`` on top) from a fresh state.
+
+    Keyword settings override the scenario's ``[run]`` table, which overrides the model's.
+
+    Examples
+    --------
+    >>> from lifecycle import load_model, load_scenario, run
+    >>> model = load_model()                                          # doctest: +SKIP
+    >>> df = run(model, load_scenario("scenarios/baseline.toml"))    # doctest: +SKIP
+    >>> df["Employment"].max()                                        # doctest: +SKIP
+    """
+    settings = scenario.run_settings if scenario else {}
+    kwargs = {
+        "final_time": final_time if final_time is not None else settings.get("final_time"),
+        "time_step": time_step if time_step is not None else settings.get("time_step"),
+        "saveper": saveper if saveper is not None else settings.get("saveper"),
+    }
+    return model.run(merged_params(scenario, params), variables=variables, **kwargs)
+
+
+@contextmanager
+def _progress(n: int, label: str):
+    """A progress bar on stderr when it is a terminal and there is more than one item."""
+    if n > 1 and sys.stderr.isatty():
+        import click
+
+        with click.progressbar(length=n, label=label, file=sys.stderr) as bar:
+            yield bar.update
+    else:
+        yield lambda _k: None
+
+
+def run_scenarios(
+    model: Model,
+    scenarios: Sequence[Scenario],
+    *,
+    params: Mapping[str, float] | None = None,
+    variables: Sequence[str] | None = None,
+    final_time: float | None = None,
+    time_step: float | None = None,
+    on_done: Callable[[Scenario], None] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Run each scenario from a fresh state; results keyed by scenario name, in order."""
+    out: dict[str, pd.DataFrame] = {}
+    with _progress(len(scenarios), "running scenarios") as tick:
+        for s in scenarios:
+            out[s.name] = run(model, s, params=params, variables=variables,
+                              final_time=final_time, time_step=time_step)
+            tick(1)
+            if on_done:
+                on_done(s)
+    return out
+
+
+def tidy(results: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Long format: one row per scenario, time and variable."""
+    frames = []
+    for name, df in results.items():
+        long = df.reset_index().melt(id_vars="time", var_name="variable", value_name="value")
+        long.insert(0, "scenario", name)
+        frames.append(long)
+    return pd.concat(frames, ignore_index=True)
+
+
+def value_at(series: pd.Series, year: float) -> float:
+    """Linear interpolation of a time-indexed series at ``year`` (NaN outside)."""
+    t = series.index.to_numpy(dtype=float)
+    if year < t[0] or year > t[-1]:
+        return float("nan")
+    return float(np.interp(year, t, series.to_numpy(dtype=float)))
+
+
+def summary_table(
+    results: Mapping[str, pd.DataFrame],
+    variables: Sequence[str],
+    *,
+    years: Sequence[float] = (20, 40, 60),
+    baseline: str | None = None,
+) -> pd.DataFrame:
+    """Per scenario and variable: values at ``years``, peak, time of peak, final value,
+    difference of the final value from the baseline, and the stage sequence of the run."""
+    from .stages import describe, stage_sequence
+
+    rows = []
+    for name, df in results.items():
+        try:
+            seq = describe(stage_sequence(df, [v for v in ("Firms", "Employment") if v in df]))
+        except LifecycleError:
+            seq = ""
+        for var in variables:
+            s = df[var]
+            row = {"scenario": name, "variable": var}
+            for y in years:
+                row[f"at {y:g}"] = value_at(s, y)
+            row["peak"] = float(s.max())
+            row["time of peak"] = float(s.idxmax())
+            row["final"] = float(s.iloc[-1])
+            if baseline and baseline in results and var in results[baseline]:
+                row["final vs baseline"] = float(s.iloc[-1] - results[baseline][var].iloc[-1])
+            row["stages"] = seq
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower() or "scenario"
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("lifecycle", *DEPENDENCIES):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def provenance(
+    model: Model,
+    scenarios: Sequence[Scenario],
+    *,
+    command: Sequence[str] | None = None,
+    extra_params: Mapping[str, float] | None = None,
+    settings: Mapping[str, float | None] | None = None,
+) -> dict:
+    """The ``run.json`` record: versions, hashes, every resolved parameter, command, time."""
+    defaults = {n: c.default for n, c in model.parameters.items()}
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": list(command if command is not None else sys.argv),
+        "versions": versions(),
+        "platform": platform.platform(),
+        "model": {"path": str(model.path), "name": model.name, "sha256": model.hash},
+        "settings": dict(settings or {}),
+        "set": dict(extra_params or {}),
+        "scenarios": [
+            {
+                "name": s.name,
+                "file": str(s.path) if s.path else None,
+                "sha256": s.sha256,
+                "description": s.description,
+                "overrides": dict(merged_params(s, extra_params)),
+                "parameters": {**defaults, **merged_params(s, extra_params)},
+                "run": s.run_settings,
+            }
+            for s in scenarios
+        ],
+    }
+
+
+@contextmanager
+def atomic_dir(target: str | os.PathLike):
+    """Yield a temporary folder beside ``target``; on success it replaces ``target``.
+
+    On an exception the temporary folder is removed and ``target`` is left untouched, so an
+    output folder is never half-written.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        target.rename(old)
+    tmp.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_results(
+    outdir: str | os.PathLike,
+    results: Mapping[str, pd.DataFrame],
+    *,
+    model: Model,
+    scenarios: Sequence[Scenario],
+    record: Mapping,
+    fmt: str = "csv",
+    figure_format: str = "png",
+    figure_variables: Iterable[str] | None = None,
+) -> Path:
+    """Write one file per scenario, ``combined.csv`` (tidy), ``summary.csv``, the standard
+    comparison figure and ``run.json`` into ``outdir``, atomically."""
+    from .plotting import plot_scenarios, save_figure
+    from .stages import stage_sequence
+
+    names = list(results)
+    baseline = "baseline" if "baseline" in results else names[0]
+    columns = list(next(iter(results.values())).columns)
+    with atomic_dir(outdir) as tmp:
+        files = {}
+        for s in scenarios:
+            df = results[s.name]
+            stem = slug(s.path.stem if s.path else s.name)
+            if fmt == "nc":
+                path = tmp / f"{stem}.nc"
+                df.to_xarray().to_netcdf(path, engine="scipy")
+            else:
+                path = tmp / f"{stem}.csv"
+                df.to_csv(path, float_format="%.10g")
+            files[s.name] = path.name
+        tidy(results).to_csv(tmp / "combined.csv", index=False, float_format="%.10g")
+        keyvars = [v for v in KEY_VARIABLES if v in columns] or columns[:6]
+        summary_table(results, keyvars, baseline=baseline).to_csv(
+            tmp / "summary.csv", index=False, float_format="%.6g"
+        )
+        figvars = [v for v in (figure_variables or FIGURE_VARIABLES) if v in columns]
+        if figvars:
+            units = {v: model.units(v) for v in figvars}
+            try:
+                stages = stage_sequence(results[baseline],
+                                        [v for v in ("Firms", "Employment") if v in columns])
+            except LifecycleError:
+                stages = None
+            fig = plot_scenarios(results, figvars, baseline=baseline, units=units,
+                                 stages=stages, title=f"{model.name}: scenarios compared")
+            save_figure(fig, tmp / f"comparison.{figure_format}")
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+        rec = dict(record)
+        rec["files"] = {"scenarios": files, "combined": "combined.csv",
+                        "summary": "summary.csv"}
+        (tmp / "run.json").write_text(json.dumps(rec, indent=2, default=str) + "\n")
+    return Path(outdir)

@@ -1,0 +1,338 @@
+"""Scenario files: TOML (with ``extends``) and Vensim ``.cin`` changes files.
+
+A scenario only ever sets constants. Every problem in every file is collected and reported
+at once (:class:`~lifecycle.errors.ScenarioError`) before anything runs, with the file, the
+line where it can be found, and a fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import (
+    LifecycleError,
+    ModelFileError,
+    NotAConstantError,
+    OutOfRangeError,
+    Problem,
+    ScenarioError,
+    UnknownParameterError,
+)
+from .model import Model, canonical, load_model
+
+TOP_KEYS = ("name", "description", "extends", "model", "params", "run")
+RUN_KEYS = ("final_time", "time_step", "saveper")
+
+
+@dataclass
+class Scenario:
+    """A validated scenario: constants to set and optional simulation settings.
+
+    ``params`` holds the resolved values (model spelling), those inherited through
+    ``extends`` included.
+    """
+
+    name: str
+    description: str = ""
+    path: Path | None = None
+    params: dict[str, float] = field(default_factory=dict)
+    model_path: Path | None = None
+    final_time: float | None = None
+    time_step: float | None = None
+    saveper: float | None = None
+    sha256: str = ""
+
+    @property
+    def run_settings(self) -> dict[str, float]:
+        return {
+            k: v
+            for k, v in (
+                ("final_time", self.final_time),
+                ("time_step", self.time_step),
+                ("saveper", self.saveper),
+            )
+            if v is not None
+        }
+
+
+def _line_of(text: str, key: str, section: str | None = None) -> int | None:
+    """Line number (1-based) of ``key`` in a TOML text, within ``[section]`` if given."""
+    current = None
+    for no, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        m = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
+        if m:
+            current = m.group(1).strip().strip('"')
+            continue
+        if section is not None and current != section:
+            continue
+        m = re.match(r'^(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_\- ]+?))\s*=', stripped)
+        if m and (m.group(1) or m.group(2) or m.group(3) or "").strip() == key:
+            return no
+    return None
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_param(
+    model: Model, name: str, value, where: str, line: int | None
+) -> tuple[tuple[str, float] | None, Problem | None]:
+    """Validate one ``name = value``; return the resolved pair or a :class:`Problem`."""
+    try:
+        const = model.resolve_constant(name)
+    except UnknownParameterError as exc:
+        fix = (
+            "did you mean " + " or ".join(f"'{s}'" for s in exc.suggestions) + "?"
+            if exc.suggestions
+            else "run `lifecycle params --search WORD` to list the constants"
+        )
+        return None, Problem(where, f"'{name}' is not a constant of {model.name}", line, fix)
+    except NotAConstantError as exc:
+        return None, Problem(
+            where,
+            f"'{exc.name}' is a {exc.kind.lower()} computed by {model.name}, not a constant",
+            line,
+            "set one of the constants it depends on (see `lifecycle params`)",
+        )
+    if not _is_number(value):
+        return None, Problem(
+            where,
+            f"'{const.name}' needs a number, got {type(value).__name__} {value!r}",
+            line,
+            f"write a number, e.g. {const.default:g}",
+        )
+    value = float(value)
+    if not math.isfinite(value) or not const.contains(value):
+        err = OutOfRangeError(const.name, value, const.low, const.high)
+        return None, Problem(where, str(err), line, "choose a value inside the range")
+    return (const.name, value), None
+
+
+def _check_run(run, where: str, text: str, problems: list[Problem]) -> dict[str, float]:
+    settings: dict[str, float] = {}
+    if not isinstance(run, dict):
+        problems.append(Problem(where, "[run] must be a table", _line_of(text, "run")))
+        return settings
+    for key, value in run.items():
+        line = _line_of(text, key, "run")
+        if key not in RUN_KEYS:
+            problems.append(
+                Problem(where, f"unknown setting '{key}' in [run]", line,
+                        "use one of " + ", ".join(RUN_KEYS))
+            )
+        elif not _is_number(value) or not math.isfinite(value) or value <= 0:
+            problems.append(
+                Problem(where, f"[run] {key} must be a positive number, got {value!r}", line)
+            )
+        else:
+            settings[key] = float(value)
+    ts, ft = settings.get("time_step"), settings.get("final_time")
+    if ts is not None and ft is not None and ts > ft:
+        problems.append(Problem(where, "[run] time_step is larger than final_time", None))
+    return settings
+
+
+def _read_toml(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(Problem(str(path), "scenario file not found", None,
+                                "check the path (scenario files are .toml or .cin)"))
+        return None, ""
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(path), f"cannot read the file: {exc}"))
+        return None, ""
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        msg = getattr(exc, "msg", str(exc))
+        problems.append(Problem(str(path), f"malformed TOML: {msg}", line,
+                                'write `"name" = value` lines under [params]'))
+        return None, text
+
+
+def _read_cin(path: Path, model: Model, problems: list[Problem]) -> dict[str, float]:
+    """A Vensim changes file: ``name = value`` lines; ``{...}`` comments are ignored."""
+    params: dict[str, float] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(Problem(str(path), "changes file not found"))
+        return params
+    text = re.sub(r"\{[^}]*\}", lambda m: "\n" * m.group(0).count("\n"), text)
+    for no, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith(("#", ":")):
+            continue
+        name, eq, value = line.partition("=")
+        if not eq or not name.strip():
+            problems.append(Problem(str(path), f"malformed line {raw.strip()!r}", no,
+                                    "write one `name = value` a line"))
+            continue
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = value.strip()
+        pair, problem = check_param(model, name.strip(), number, str(path), no)
+        if problem:
+            problems.append(problem)
+        elif pair:
+            params[pair[0]] = pair[1]
+    return params
+
+
+def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple[Path, ...]):
+    """Load one file (and its parents); returns a partial Scenario or None."""
+    path = Path(path)
+    where = str(path)
+    if path.suffix.lower() == ".cin":
+        model = model or load_model()
+        params = _read_cin(path, model, problems)
+        sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+        return Scenario(name=path.stem, path=path, params=params, sha256=sha), model
+    data, text = _read_toml(path, problems)
+    if data is None:
+        return None, model
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    for key in data:
+        if key not in TOP_KEYS:
+            hint = [k for k in TOP_KEYS if canonical(k)[:3] == canonical(key)[:3]]
+            problems.append(Problem(where, f"unknown key '{key}'", _line_of(text, key),
+                                    f"did you mean '{hint[0]}'?" if hint else
+                                    "allowed: " + ", ".join(TOP_KEYS)))
+    for key in ("name", "description", "extends", "model"):
+        if key in data and not isinstance(data[key], str):
+            problems.append(Problem(where, f"'{key}' must be a string", _line_of(text, key)))
+    # the model: explicit in the file, else the caller's, else the default
+    if isinstance(data.get("model"), str):
+        mpath = (path.parent / data["model"]).resolve()
+        try:
+            file_model = load_model(mpath)
+        except ModelFileError:
+            problems.append(Problem(where, f"model file not found: {data['model']}",
+                                    _line_of(text, "model"),
+                                    "give a path relative to the scenario file"))
+            return None, model
+        if model is not None and model.path.resolve() != file_model.path.resolve():
+            problems.append(Problem(where, f"scenario is for {file_model.name} but the run uses "
+                                    f"{model.name}", _line_of(text, "model"),
+                                    "drop --model or the scenario's model key"))
+        model = file_model
+    parent = None
+    if isinstance(data.get("extends"), str):
+        ppath = (path.parent / data["extends"]).resolve()
+        line = _line_of(text, "extends")
+        if ppath in chain or ppath == path.resolve():
+            cycle = " -> ".join(p.name for p in (*chain, path.resolve(), ppath))
+            problems.append(Problem(where, f"circular extends: {cycle}", line,
+                                    "remove one of the extends keys"))
+        elif not ppath.is_file():
+            problems.append(Problem(where, f"extends a missing file: {data['extends']}", line,
+                                    "give a path relative to this file"))
+        else:
+            parent, model = _load(ppath, model, problems, (*chain, path.resolve()))
+    model = model or load_model()
+    params: dict[str, float] = dict(parent.params) if parent else {}
+    raw = data.get("params", {})
+    if not isinstance(raw, dict):
+        problems.append(Problem(where, "[params] must be a table", _line_of(text, "params")))
+        raw = {}
+    for name, value in raw.items():
+        pair, problem = check_param(model, name, value, where, _line_of(text, name, "params"))
+        if problem:
+            problems.append(problem)
+        elif pair:
+            params[pair[0]] = pair[1]
+    settings = dict(parent.run_settings) if parent else {}
+    if "run" in data:
+        settings.update(_check_run(data["run"], where, text, problems))
+    name = data.get("name") if isinstance(data.get("name"), str) else path.stem
+    desc = data.get("description") if isinstance(data.get("description"), str) else ""
+    scen = Scenario(name=name, description=desc, path=path, params=params,
+                    model_path=model.path, sha256=sha, **settings)
+    return scen, model
+
+
+def load_scenario(path: str | Path, model: Model | None = None) -> Scenario:
+    """Read and validate one scenario file (``.toml`` or ``.cin``).
+
+    Parameters
+    ----------
+    path : the scenario file.
+    model : the model to validate against; default the file's ``model`` key or the main
+        model.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each naming the file, the line and a fix.
+
+    Examples
+    --------
+    >>> s = load_scenario("scenarios/networking_initiative.toml")   # doctest: +SKIP
+    >>> s.params["networking initiative intensity"]                 # doctest: +SKIP
+    1.0
+    """
+    return load_scenarios([path], model)[0]
+
+
+def load_scenarios(paths: Iterable[str | Path], model: Model | None = None) -> list[Scenario]:
+    """Validate several files, reporting the problems of all of them at once."""
+    problems: list[Problem] = []
+    out: list[Scenario] = []
+    for p in paths:
+        try:
+            scen, _ = _load(Path(p), model, problems, ())
+        except LifecycleError as exc:  # e.g. the default model is missing
+            problems.append(Problem(str(p), str(exc)))
+            continue
+        if scen is not None:
+            out.append(scen)
+    seen: dict[str, Path | None] = {}
+    for s in out:
+        if s.name in seen:
+            problems.append(Problem(str(s.path), f"scenario name '{s.name}' is also used by "
+                                    f"{seen[s.name]}", None, "give each scenario its own name"))
+        seen[s.name] = s.path
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def parse_assignments(items: Iterable[str], model: Model, where: str = "--set") -> dict[str, float]:
+    """Parse ``NAME=VALUE`` strings (``--set``) with the same checks as a scenario file."""
+    problems: list[Problem] = []
+    params: dict[str, float] = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip():
+            problems.append(Problem(where, f"'{item}' is not NAME=VALUE", None,
+                                    'write e.g. --set "startup rate=0.1"'))
+            continue
+        try:
+            number: object = float(value)
+        except ValueError:
+            number = value.strip()
+        pair, problem = check_param(model, name.strip(), number, where, None)
+        if problem:
+            problems.append(problem)
+        elif pair:
+            params[pair[0]] = pair[1]
+    if problems:
+        raise ScenarioError(problems)
+    return params
+
+
+def merged_params(scenario: Scenario | None, params: Mapping[str, float] | None) -> dict:
+    out = dict(scenario.params) if scenario else {}
+    out.update(params or {})
+    return out
