@@ -1,0 +1,41 @@
+# The two commands of the README:
+#   make run   - install (once) and run every scenario, with plots, into results/
+#   make test  - install (once) and run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+OUT    ?= results
+
+.PHONY: install run test lint bench docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/lifecycle run scenarios/*.toml -o $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check lifecycle tests benchmarks examples
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_run.py
+	$(BIN)/python benchmarks/bench_ensemble.py
+	$(BIN)/python benchmarks/bench_sensitivity.py
+	$(BIN)/python benchmarks/bench_calibration.py
+
+# The comparison figure embedded in the README.
+docs: $(STAMP)
+	$(BIN)/lifecycle compare scenarios/baseline.toml scenarios/disruptive_shock.toml \
+	    scenarios/shock_with_renewal.toml scenarios/networking_initiative.toml \
+	    --vars "Firms,Employment,Member Share,Relative Technology" -o docs/comparison.png > /dev/null
+
+clean:
+	rm -rf $(OUT) .pytest_cache .ruff_cache
