@@ -49,16 +49,10 @@ def main() -> None:
     baseline = ROOT / "scenarios" / "baseline.toml"
     scenario = None
     if baseline.is_file():
-        from lifecycle.ensemble_cli import _load_scenario
+        from lifecycle.scenarios import load_scenario
 
-        scenario = _load_scenario(baseline, model)
+        scenario = load_scenario(baseline, model)
     steps["load uncertain file and scenario"] = time.perf_counter() - t
-    try:
-        import lifecycle.ensemble  # noqa: F401
-
-        engine = "lifecycle.ensemble (engine='auto')"
-    except ImportError:
-        engine = "TEMPORARY fallback: one PySD run per sample (lifecycle.ensemble not found)"
     t = time.perf_counter()
     res = sobol(
         model, scenario, spec, METRICS, n=args.n, seed=1234, calc_second_order=not args.first_order
@@ -77,7 +71,7 @@ def main() -> None:
         f"{len(res.samples):,} runs, {len(METRICS)} metrics, "
         f"second order {'no' if args.first_order else 'yes'}"
     )
-    print(f"engine: {engine}")
+    print(f"engine: {res.options['engine']} (lifecycle.ensemble, engine='auto')")
     for k, v in steps.items():
         print(f"  {k:<42s} {v:7.2f} s")
     print(

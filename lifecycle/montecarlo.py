@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import tempfile
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +24,7 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from .errors import LifecycleError, Problem, ScenarioError
+from .errors import LifecycleError, Problem, ScenarioError, SimulationError
 from .uncertain import UncertainSpec
 
 #: percentiles of the bands: the median and the edges of the 50/75/95/100 % envelopes
@@ -52,34 +51,14 @@ def scenario_params(scenario) -> dict[str, float]:
 
 
 def run_ensemble(model, samples: pd.DataFrame, *, scenario=None, variables=None) -> xr.Dataset:
-    """Run every row of ``samples`` on top of ``scenario``; a Dataset with dims (run, time)."""
-    try:
-        from .ensemble import ensemble
-    except ImportError:  # TEMPORARY until lifecycle.ensemble lands: one PySD run per row
-        ensemble = _ensemble_fallback
+    """Run every row of ``samples`` on top of ``scenario``; a Dataset with dims (run, time).
+
+    Uses :func:`lifecycle.ensemble.ensemble` with ``engine="auto"`` (the vectorised batch
+    engine, or PySD for a model it cannot compile). Runs that fail hold NaN.
+    """
+    from .ensemble import ensemble
+
     return ensemble(model, samples, scenario=scenario, variables=variables, engine="auto")
-
-
-def _ensemble_fallback(model, samples, *, scenario=None, variables=None, engine="auto"):
-    base = scenario_params(scenario)
-    kwargs = {
-        "final_time": getattr(scenario, "final_time", None),
-        "time_step": getattr(scenario, "time_step", None),
-        "saveper": getattr(scenario, "saveper", None),
-        "variables": variables,
-    }
-    with warnings.catch_warnings():
-        # PySD 3.14 calls DataFrame.set_index(inplace=True), deprecated by pandas 3.1
-        warnings.filterwarnings(
-            "ignore", message="The inplace keyword", category=DeprecationWarning
-        )
-        frames = [model.run({**base, **row}, **kwargs) for row in samples.to_dict("records")]
-    data = np.stack([f.to_numpy() for f in frames])
-    cols = list(frames[0].columns)
-    return xr.Dataset(
-        {c: (("run", "time"), data[:, :, j]) for j, c in enumerate(cols)},
-        coords={"run": np.arange(len(samples)), "time": frames[0].index.to_numpy()},
-    )
 
 
 def versions() -> dict[str, str]:
@@ -193,10 +172,23 @@ class MonteCarloResult:
             + ", ".join(f"'{v}'" for v in self.variables)
         )
 
+    @property
+    def failed(self) -> np.ndarray:
+        """One flag per run: True where the run failed (NaN or overflow in any variable)."""
+        ok = np.ones(self.dataset.sizes["run"], dtype=bool)
+        for v in self.variables:
+            ok &= np.isfinite(self.dataset[v].transpose("run", "time").to_numpy()).all(axis=1)
+        return ~ok
+
     def bands(self, variable: str) -> pd.DataFrame:
-        """Percentiles over the runs at every time: columns ``p0 ... p100`` (see PERCENTILES)."""
+        """Percentiles over the runs at every time: columns ``p0 ... p100`` (see PERCENTILES).
+
+        Failed runs (see :attr:`failed`) are left out; the record counts them.
+        """
         name = self._resolve(variable)
-        values = self.dataset[name].transpose("run", "time").to_numpy()
+        values = self.dataset[name].transpose("run", "time").to_numpy()[~self.failed]
+        if len(values) == 0:
+            raise SimulationError("every run of the Monte Carlo failed (NaN or overflow)")
         q = np.percentile(values, PERCENTILES, axis=0)
         out = pd.DataFrame(q.T, columns=[label(p) for p in PERCENTILES])
         out.index = pd.Index(self.dataset["time"].to_numpy(), name="time")
@@ -218,8 +210,11 @@ class MonteCarloResult:
             ax.margins(x=0)
         axes[0, 0].legend(loc="best", fontsize=8, ncols=5, frameon=False)
         axes[-1, 0].set_xlabel("Time")
+        k = int(self.failed.sum())
         fig.suptitle(
-            f"{self.scenario_name or 'Monte Carlo'}: {self.n} runs, seed {self.seed}", fontsize=10
+            f"{self.scenario_name or 'Monte Carlo'}: {self.n} runs, seed {self.seed}"
+            + (f" ({k} failed, left out)" if k else ""),
+            fontsize=10,
         )
         fig.tight_layout()
         return fig
@@ -235,6 +230,8 @@ class MonteCarloResult:
             "analysis": "montecarlo",
             "seed": self.seed,
             "n": self.n,
+            "failed_runs": int(self.failed.sum()),
+            "engine": str(self.dataset.attrs.get("engine", "")),
             "sampling": "Latin hypercube of the unit cube through each inverse CDF",
             "model": {"name": self.model_name, "sha256": self.model_hash},
             "scenario": {"name": self.scenario_name, "params": self.scenario_params},

@@ -303,19 +303,26 @@ def _salib_seed(seed: int | None) -> int | None:
     return None if seed is None else int(np.random.default_rng(seed).integers(1, 2**31 - 1))
 
 
-def _evaluate(model, scenario, spec, unit, metrics, timings) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _evaluate(model, scenario, spec, unit, metrics, timings) -> tuple:
+    """Samples, metric values (one row a run) and the engine used."""
     t0 = time.perf_counter()
     samples = spec.transform(unit)
     variables = sorted({m.variable for m in metrics})
     ds = run_ensemble(model, samples, scenario=scenario, variables=variables)
     t1 = time.perf_counter()
+    failed = np.zeros(len(samples), dtype=bool)
+    for v in variables:
+        failed |= ~np.isfinite(ds[v].transpose("run", "time").to_numpy()).all(axis=1)
+    if failed.any():
+        example = {k: float(f"{x:.6g}") for k, x in samples[failed].iloc[0].items()}
+        raise SimulationError(
+            f"{failed.sum()} of {len(samples)} runs failed (NaN or overflow), for instance "
+            f"with {example}; narrow the distributions in the uncertain file"
+        )
     outputs = pd.DataFrame({m.text: m.evaluate(ds) for m in metrics}, index=samples.index)
-    bad = [c for c in outputs if not np.all(np.isfinite(outputs[c].to_numpy()))]
-    if bad:
-        raise SimulationError(f"non-finite metric values for {', '.join(bad)}")
     timings["simulate"] = t1 - t0
     timings["metrics"] = time.perf_counter() - t1
-    return samples, outputs
+    return samples, outputs, str(ds.attrs.get("engine", ""))
 
 
 def _check_size(n, name: str, minimum: int) -> int:
@@ -371,7 +378,7 @@ def sobol(
     unit = sobol_sample.sample(problem, n, calc_second_order=calc_second_order, seed=seed)
     unit = np.clip(unit, 1e-12, 1 - 1e-12)  # keep unbounded tails finite
     timings["sample"] = time.perf_counter() - t0
-    samples, outputs = _evaluate(model, scenario, spec, unit, metrics, timings)
+    samples, outputs, engine = _evaluate(model, scenario, spec, unit, metrics, timings)
     t1 = time.perf_counter()
 
     def analyse(m: Metric) -> dict:
@@ -425,6 +432,7 @@ def sobol(
             "num_resamples": num_resamples,
             "conf_level": conf_level,
             "sampling": "SALib sobol (scrambled), inverse CDF",
+            "engine": engine,
         },
         timings=timings,
         **_base(model, scenario, spec),
@@ -460,7 +468,7 @@ def morris(
     grid = morris_sample.sample(problem, n, num_levels=levels, seed=seed)
     unit = (grid * (levels - 1) + 0.5) / levels  # centres of equal-probability strata
     timings["sample"] = time.perf_counter() - t0
-    samples, outputs = _evaluate(model, scenario, spec, unit, metrics, timings)
+    samples, outputs, engine = _evaluate(model, scenario, spec, unit, metrics, timings)
     t1 = time.perf_counter()
     scale = levels / (levels - 1)  # from SALib's grid step to a step in probability
     rows = []
@@ -493,6 +501,7 @@ def morris(
             "num_resamples": num_resamples,
             "conf_level": conf_level,
             "sampling": "SALib morris, levels at stratum centres, inverse CDF",
+            "engine": engine,
         },
         timings=timings,
         **_base(model, scenario, spec),

@@ -148,3 +148,17 @@ def test_problems_in_scenario_and_uncertain_file_are_reported_together(tmp_path)
     files = sorted(Path(p.file).name for p in res.exception.problems)
     assert files == ["bad.toml", "s.toml"]
     assert not (tmp_path / "out").exists()
+
+
+def test_failed_runs_are_left_out_of_the_bands_and_counted(tmp_path):
+    model = load_model(MODEL.with_name("sa_fail.mdl"))  # runs with X < 0.3 give NaN
+    spec = parse_uncertain({"X": {"dist": "uniform", "min": 0.0, "max": 1.0}}, model)
+    res = monte_carlo(model, None, spec, n=100, seed=2, variables=["Z"])
+    assert res.failed.sum() == 30  # Latin hypercube: exactly 30 of 100 strata below 0.3
+    np.testing.assert_array_equal(res.failed, res.samples["X"].to_numpy() < 0.3)
+    final = res.bands("Z").iloc[-1]
+    ok = res.samples["X"][~res.failed]  # Z(1) = LN(X - 0.3) for the runs that succeed
+    assert final["p0"] == pytest.approx(np.log(ok.min() - 0.3), rel=1e-9)
+    assert final["p100"] == pytest.approx(np.log(ok.max() - 0.3), rel=1e-9)
+    out = res.write(tmp_path / "mc")
+    assert json.loads((out / "montecarlo.json").read_text())["failed_runs"] == 30

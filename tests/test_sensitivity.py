@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from scipy import stats
 
 from lifecycle.ensemble_cli import sensitivity_command
+from lifecycle.errors import SimulationError
 from lifecycle.model import load_model
 from lifecycle.sensitivity import MetricError, SensitivityError, morris, parse_metrics, sobol
 from lifecycle.uncertain import parse_uncertain
@@ -220,3 +221,10 @@ def test_second_order_indices_of_an_additive_model_vanish(tmp_path, linear):
     s1 = res.indices.set_index("parameter")["S1"]
     np.testing.assert_allclose(s1[["X1", "X2", "X3"]], np.array([1, 4, 9]) / 14, atol=0.08)
     assert (res.write(tmp_path / "s2") / "second_order.csv").is_file()
+
+
+def test_failed_runs_stop_the_analysis_with_a_count():
+    model = load_model(MODEL.with_name("sa_fail.mdl"))  # runs with X < 0.3 give NaN
+    spec = parse_uncertain({"X": {"dist": "uniform", "min": 0.0, "max": 1.0}}, model)
+    with pytest.raises(SimulationError, match=r"of 12 runs failed .* narrow the distributions"):
+        morris(model, None, spec, "final(Z)", n=6, seed=1)
