@@ -274,8 +274,10 @@ class Program:
         src.append(ind + "return {" + ", ".join(f"{c!r}: {c}" for c in CONTROL_KEYS.values())
                    + "}")
         src += ["", "", "def simulate(P, times, save, out):", ind + "time = times[0]"]
+        src += [ind + f"{c} = P[{c!r}]" for c in CONTROL_KEYS.values()]
         for k in self.init_order:
-            src += [ind + line for line in self._init_line(k)]
+            if nodes[k].kind != "control":
+                src += [ind + line for line in self._init_line(k)]
         src += [ind + "j = 0", ind + "last = len(times) - 1",
                 ind + "for i, time in enumerate(times):"]
         body = [self._run_line(k) for k in self.run_order]

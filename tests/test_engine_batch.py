@@ -1,0 +1,224 @@
+"""The batch engine against Vensim's own output, against PySD, and on what it refuses."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lifecycle.engines.batch import BatchModel, time_grid
+from lifecycle.errors import SimulationError, UnsupportedFunctionError
+from lifecycle.model import Model, load_model
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_MODELS = Path(__file__).resolve().parent / "models"
+PROJECT_MODELS = sorted((ROOT / "models").glob("*.mdl"))
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
+
+# PySD 3.14 calls DataFrame.set_index(inplace=True), which pandas 3.1 deprecates
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")
+
+# The reference models of ../shared/sd-test-models and the built-ins each one exercises.
+VENSIM_REFERENCE = {
+    "samples/simple_harmonic_oscillator/simple_harmonic_oscillator.mdl": "INTEG, SAVEPER",
+    "samples/teacup/teacup.mdl": "INTEG",
+    "samples/teacup/teacup_mdl.mdl": "INTEG",
+    "tests/abs/test_abs.mdl": "ABS",
+    "tests/builtin_max/builtin_max.mdl": "MAX, TIME",
+    "tests/delays/test_delays.mdl": "DELAY1, DELAY1I, DELAY3, DELAY3I, DELAY N, STEP",
+    "tests/euler_step_vs_saveper/test_euler_step_vs_saveper.mdl": "COS, SAVEPER > TIME STEP",
+    "tests/exponentiation/exponentiation.mdl": "^ and unary minus",
+    "tests/if_stmt/if_stmt.mdl": "IF THEN ELSE",
+    "tests/initial_function/test_initial.mdl": "INITIAL",
+    "tests/limits/test_limits.mdl": "INTEG with [min,max]",
+    "tests/lookups/test_lookups.mdl": "named lookups",
+    "tests/model_doc/model_doc.mdl": "constants",
+    "tests/smooth/test_smooth.mdl": "SMOOTH, SMOOTHI, SMOOTH3, SMOOTH3I, SMOOTH N",
+    "tests/xidz_zidz/xidz_zidz.mdl": "XIDZ, ZIDZ",
+}
+# Reference models the batch engine refuses, with the construct its error must name.
+VENSIM_UNSUPPORTED = {
+    "tests/control_vars/test_control_vars.mdl": (
+        "a control variable that changes with time or between runs", "INITIAL TIME"),
+    "tests/with_lookup/test_with_lookup.mdl": ("subscripts", None),
+}
+
+
+def read_vensim_output(folder: Path) -> pd.DataFrame:
+    """Vensim's output.tab/.csv; old-Mac CR line endings allowed."""
+    path = next(p for p in (folder / "output.tab", folder / "output.csv") if p.is_file())
+    text = path.read_bytes().decode("latin-1").replace("\r\n", "\n").replace("\r", "\n")
+    sep = "\t" if path.suffix == ".tab" else ","
+    df = pd.read_csv(io.StringIO(text), sep=sep)
+    df.columns = [str(c).strip().strip('"') for c in df.columns]
+    return df
+
+
+def assert_same(batch: np.ndarray, ref: np.ndarray, name: str, rtol: float = 1e-9) -> None:
+    """``rtol`` against PySD, plus an ``atol`` of ``rtol`` times the series' magnitude.
+
+    The atol covers the one case rtol alone cannot: a variable that crosses zero as the
+    difference of two large quantities (e.g. a stock minus its smoothed value), where the
+    last-bit differences of NumPy's vectorised exp/pow are relative to the large terms.
+    """
+    scale = float(np.nanmax(np.abs(ref))) if np.isfinite(ref).any() else 0.0
+    np.testing.assert_allclose(batch, ref, rtol=rtol, atol=rtol * scale + 1e-300,
+                               err_msg=name, equal_nan=True)
+
+
+# -- Vensim's output --------------------------------------------------------------------
+@pytest.mark.parametrize("rel", sorted(VENSIM_REFERENCE))
+def test_batch_engine_reproduces_vensim_output(shared_dir, rel):
+    mdl = shared_dir / "sd-test-models" / rel
+    ref = read_vensim_output(mdl.parent)
+    bm = BatchModel(mdl)
+    columns = [c for c in ref.columns[1:] if _has(bm, c)]
+    assert columns, f"no column of the Vensim output is a variable of {rel}"
+    res = bm.run({}, 1, columns)
+    assert len(res.time) == len(ref), "saving times differ from Vensim's"
+    np.testing.assert_allclose(res.time, ref.iloc[:, 0].to_numpy(float), rtol=1e-5, atol=1e-5)
+    for c in columns:
+        want = ref[c].to_numpy(dtype=float)
+        got = res.values[bm.comp.nodes[bm.key(c)].name][0]
+        keep = np.isfinite(want)  # Vensim writes constants in the first row only
+        np.testing.assert_allclose(got[keep], want[keep], rtol=1e-5, atol=1e-5,
+                                   err_msg=f"{rel}: {c} ({VENSIM_REFERENCE[rel]})")
+
+
+def _has(bm: BatchModel, name: str) -> bool:
+    try:
+        bm.key(name)
+    except KeyError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("rel", sorted(VENSIM_UNSUPPORTED))
+def test_unsupported_reference_models_name_function_and_variable(shared_dir, rel):
+    function, variable = VENSIM_UNSUPPORTED[rel]
+    with pytest.raises(UnsupportedFunctionError) as err:
+        BatchModel(shared_dir / "sd-test-models" / rel).run({}, 1, [])
+    assert err.value.function == function
+    if variable is not None:
+        assert err.value.variable == variable
+    assert "engine='pysd'" in str(err.value)
+
+
+def test_every_shared_reference_model_is_classified(shared_dir):
+    found = {str(p.relative_to(shared_dir / "sd-test-models"))
+             for p in (shared_dir / "sd-test-models").rglob("*.mdl")}
+    assert found == set(VENSIM_REFERENCE) | set(VENSIM_UNSUPPORTED)
+
+
+# -- PySD -----------------------------------------------------------------------------------
+def _perturbed(model: Model, n: int, seed: int, spread: float) -> dict[str, np.ndarray]:
+    """Every constant moved by up to ``spread`` (relative) inside its range, per run."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name, c in model.parameters.items():
+        x = c.default * (1 + spread * rng.uniform(-1, 1, n))
+        if c.default == 0:
+            x = np.zeros(n) + (0 if c.high is None else c.high * spread * rng.uniform(0, 1, n))
+        lo = -np.inf if c.low is None else c.low
+        hi = np.inf if c.high is None else c.high
+        out[name] = np.clip(x, lo, hi)
+    return out
+
+
+def _compare_with_pysd(model: Model, samples: dict, n: int, **settings) -> None:
+    names = model.variables
+    res = BatchModel(model.path).run(samples, n, names, **settings)
+    for r in range(n):
+        df = model.run({k: float(v[r]) for k, v in samples.items()}, **settings)
+        np.testing.assert_allclose(res.time, df.index.to_numpy(float), rtol=0, atol=1e-12)
+        for name in names:
+            assert_same(res.values[name][r], df[name].to_numpy(float), f"{name}, run {r}")
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # PySD warns on lookup extrapolation
+@pytest.mark.parametrize("mdl", ["builtins.mdl"])
+def test_every_builtin_equals_pysd_with_runs_differing(mdl):
+    model = Model(TEST_MODELS / mdl)
+    samples = _perturbed(model, 5, seed=3, spread=0.5)
+    samples["denominator"][:2] = 0.0  # XIDZ/ZIDZ take their zero branch in some runs only
+    samples["threshold"] = np.array([0.0, 10.0, 12.0, 20.0, 40.0])
+    _compare_with_pysd(model, samples, 5)
+    # and with every constant at its default: the scalar code path
+    _compare_with_pysd(model, {}, 1)
+
+
+@pytest.mark.parametrize("mdl", PROJECT_MODELS, ids=lambda p: p.name)
+def test_project_models_equal_pysd_with_every_constant_varied(mdl):
+    model = Model(mdl)
+    _compare_with_pysd(model, _perturbed(model, 3, seed=1, spread=0.05), 3,
+                       final_time=None, time_step=None, saveper=None)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_scenario_equals_pysd(path):
+    from lifecycle.scenarios import load_scenario
+
+    scen = load_scenario(path)
+    model = load_model(scen.model_path) if scen.model_path else load_model()
+    settings = {k: getattr(scen, k) for k in ("final_time", "time_step", "saveper")}
+    defaults = BatchModel(model.path).program(set(), []).controls({})
+    for k, v in settings.items():  # explicit: a PySD model keeps the last run's settings
+        settings[k] = float(defaults[k]) if v is None else v
+    names = model.variables
+    res = BatchModel(model.path).run(scen.params, 2, names, **settings)
+    df = model.run(scen.params, **settings)
+    np.testing.assert_allclose(res.time, df.index.to_numpy(float), rtol=0, atol=1e-12)
+    for name in names:
+        assert_same(res.values[name][1], df[name].to_numpy(float), f"{path.stem}: {name}")
+
+
+# -- the engine itself ----------------------------------------------------------------------
+def test_time_grid_follows_pysd_rounding_of_final_and_saving_times():
+    times, save, saved = time_grid(0.0, 1.0, 0.1, 0.3)
+    assert len(times) == 11 and times[-1] == pytest.approx(1.0)
+    np.testing.assert_allclose(saved, [0.0, 0.3, 0.6, 0.9])
+    assert sum(save) == 4
+
+
+def test_forked_workers_give_the_serial_results_bit_for_bit():
+    bm = BatchModel(TEST_MODELS / "builtins.mdl")
+    rng = np.random.default_rng(7)
+    params = {"gain": rng.uniform(0, 3, 300), "lag": rng.uniform(1, 10, 300)}
+    one = bm.run(params, 300, ["smooths", "delays", "stock a"], workers=1, chunk=64)
+    two = bm.run(params, 300, ["smooths", "delays", "stock a"], workers=2, chunk=64)
+    for name in one.values:
+        assert np.array_equal(one.values[name], two.values[name], equal_nan=True), name
+    # runs differ from each other, so the chunks really were different slices
+    assert np.ptp(one.values["stock a"][:, -1]) > 0.1
+
+
+def test_a_delay_shortened_in_some_runs_only_is_refused():
+    # PySD lowers a DELAY3's order when 3*TIME STEP exceeds the delay time, run by run
+    bm = BatchModel(TEST_MODELS / "builtins.mdl")
+    with pytest.raises(SimulationError, match="order"):
+        bm.run({"lag": np.array([0.3, 5.0])}, 2, ["delays"])
+
+
+@pytest.mark.parametrize(
+    ("equation", "function"),
+    [
+        ("TREND(x, 2, 0)", "TREND"),
+        ("DELAY FIXED(x, 2, 0)", "DELAY FIXED"),
+        ("RANDOM UNIFORM(0, 1, 0)", "RANDOM UNIFORM"),
+        ("SAMPLE IF TRUE(Time > 2, x, 0)", "SAMPLE IF TRUE"),
+        ("VMAX(x)", "VMAX"),
+    ],
+)
+def test_unsupported_function_error_names_function_and_variable(tmp_path, equation, function):
+    mdl = tmp_path / "m.mdl"
+    mdl.write_text(
+        "{UTF-8}\nx = 1 ~ Dmnl ~ |\nmy output = " + equation + " ~ Dmnl ~ |\n"
+        "FINAL TIME = 4 ~ Year ~ |\nINITIAL TIME = 0 ~ Year ~ |\n"
+        "SAVEPER = 1 ~ Year ~ |\nTIME STEP = 1 ~ Year ~ |\n"
+    )
+    with pytest.raises(UnsupportedFunctionError) as err:
+        BatchModel(mdl).run({}, 1, ["my output"])
+    assert (err.value.function, err.value.variable) == (function, "my output")
