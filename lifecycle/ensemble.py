@@ -120,7 +120,9 @@ def _check_samples(model: Model, samples: pd.DataFrame) -> dict[str, np.ndarray]
     for col in samples.columns:
         const = model.resolve_constant(str(col))
         if const.name in CONTROL:
-            raise UnknownParameterError(str(col), model.name, [], kind="constant one can sample")
+            raise UnknownParameterError(
+                str(col), model.name, [], kind="constant that can vary between runs"
+            )
         if const.name in out:
             raise ValueError(f"columns of `samples` name '{const.name}' twice")
         try:
