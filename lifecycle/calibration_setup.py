@@ -164,6 +164,8 @@ def observed_series(
     flow_vars = _flows(model)
     stocks = set(_stocks(model))
     lookup = _per_series(flows, resolved, "flows", ("total", "rate"))
+    if flows is not None and not isinstance(flows, Mapping):  # one word for every flow
+        lookup = {v: m for v, m in lookup.items() if v in flow_vars}
     periods = _per_series(period, resolved, "period", None)
     wspec = weights if isinstance(weights, Mapping) else {}
     wkind = weights if isinstance(weights, str) else "std"
@@ -180,14 +182,13 @@ def observed_series(
         if not ok.any():
             raise DataError(f"{source}: series '{col}' has no values (all missing)")
         mode = lookup.get(var)
-        if var in stocks:
+        if var not in flow_vars:
             if mode == "total":
+                kind = "a stock" if var in stocks else "not measured per unit of time"
                 raise CalibrationError(
-                    f"'{var}' is a stock, not a flow: it can only be compared at the data's times"
+                    f"'{var}' is {kind}, not a flow: it can only be compared at the data's times"
                 )
             mode = "level"
-        elif var not in flow_vars:
-            mode = mode or "level"  # an auxiliary that is not per unit of time
         elif mode is None:
             if not even:
                 raise CalibrationError(
