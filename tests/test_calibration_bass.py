@@ -217,3 +217,14 @@ def test_lmfit_style_specs_set_the_start_and_can_hold_a_value(bass, tv):
     )
     assert set(fit.params) == {P, Q}
     assert fit.fixed[M] == 40000
+
+
+def test_fitted_scenario_loads_and_runs_the_fitted_curve(bass, tv, tv_fit, tmp_path):
+    from lifecycle.scenarios import load_scenario
+
+    scenario = load_scenario(tv_fit.to_scenario(tmp_path / "fitted.toml"))
+    assert scenario.params == pytest.approx(tv_fit.params, rel=1e-12)
+    assert scenario.time_step == 0.25
+    again = calibrate(bass, tv, BOUNDS, scenario=scenario)  # time step from the scenario
+    assert again.time_step == 0.25
+    assert again.params[M] == pytest.approx(tv_fit.params[M], rel=1e-4)

@@ -187,3 +187,15 @@ def test_api_bad_arguments_name_the_argument(bass):
         )  # fmt: skip
     with pytest.raises(CalibrationError, match="'TIME STEP' is a simulation setting"):
         calibrate(bass, data, {"TIME STEP": (0.1, 1)})
+
+
+def test_cli_writes_the_scenario_the_figure_and_the_summary(tmp_path):
+    out = tmp_path / "fit" / "fitted.toml"
+    result, _ = invoke([str(TV), *SALES, *GOOD, "--param", "imitation coefficient=0.05:2",
+                        "--time-step", "0.25", "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "innovation coefficient" in result.stdout and "R²" in result.stdout
+    names = sorted(p.name for p in out.parent.iterdir())
+    assert names == ["fitted.png", "fitted.toml", "fitted.txt"]
+    assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+    assert '"market size" = 3894' in out.read_text(encoding="utf-8")  # 38,942 (SOURCES.md)
