@@ -17,6 +17,7 @@ import click
 from .errors import ScenarioError
 from .model import load_model
 from .montecarlo import monte_carlo
+from .scenarios import load_scenario
 from .sensitivity import morris, sobol
 from .uncertain import load_uncertain
 
@@ -24,14 +25,9 @@ from .uncertain import load_uncertain
 def _model_and_scenario(scenario: Path, model_path: Path | None):
     """The model (``--model``, else the scenario's ``model`` key, else the main model) and
     the validated scenario."""
-    try:
-        from .scenarios import load_scenario
-    except ImportError:  # TEMPORARY until lifecycle.scenarios lands
-        model = load_model(model_path)
-        return model, _load_scenario_temporary(scenario, model)
     if model_path is None:
         scen = load_scenario(scenario)
-        return load_model(getattr(scen, "model_path", None)), scen
+        return load_model(scen.model_path), scen
     model = load_model(model_path)
     return model, load_scenario(scenario, model)
 
@@ -51,36 +47,6 @@ def _inputs(scenario: Path, uncertain: Path, model_path: Path | None):
     if problems:
         raise ScenarioError(problems)
     return model, scen, spec
-
-
-def _load_scenario(path: Path, model):
-    """The scenario at ``path`` validated against ``model``."""
-    try:
-        from .scenarios import load_scenario
-    except ImportError:  # TEMPORARY until lifecycle.scenarios lands
-        return _load_scenario_temporary(path, model)
-    return load_scenario(path, model)
-
-
-def _load_scenario_temporary(path: Path, model):
-    """TEMPORARY: read ``name``, ``[params]`` and ``[run]`` of a scenario TOML (no extends)."""
-    import tomllib
-    from types import SimpleNamespace
-
-    from .errors import Problem
-
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ScenarioError([Problem(str(path), f"cannot read scenario: {exc}")]) from None
-    run = data.get("run", {})
-    return SimpleNamespace(
-        name=data.get("name", Path(path).stem),
-        path=Path(path),
-        params=model.check_params(data.get("params", {})),
-        final_time=run.get("final_time"),
-        time_step=run.get("time_step"),
-    )
 
 
 def _split(values) -> list[str]:

@@ -156,6 +156,7 @@ class MonteCarloResult:
     scenario_params: dict = field(default_factory=dict)
     units: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
+    time_unit: str = ""
 
     @property
     def variables(self) -> list[str]:
@@ -208,15 +209,17 @@ class MonteCarloResult:
             ax.set_title(name, loc="left", fontsize=10)
             ax.set_ylabel(unit)
             ax.margins(x=0)
-        axes[0, 0].legend(loc="best", fontsize=8, ncols=5, frameon=False)
-        axes[-1, 0].set_xlabel("Time")
+        height = fig.get_figheight()
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncols=5, fontsize=8, frameon=False)
+        axes[-1, 0].set_xlabel(self.time_unit or "Time")
         k = int(self.failed.sum())
         fig.suptitle(
             f"{self.scenario_name or 'Monte Carlo'}: {self.n} runs, seed {self.seed}"
             + (f" ({k} failed, left out)" if k else ""),
             fontsize=10,
         )
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0.35 / height, 1, 1))  # room for the legend below
         return fig
 
     def tidy_bands(self) -> pd.DataFrame:
@@ -259,6 +262,12 @@ class MonteCarloResult:
         return write_atomically(directory, fill)
 
 
+def _units(model, name: str) -> str:
+    row = model.doc[model.doc["Real Name"] == name]
+    unit = row["Units"].iloc[0] if len(row) else ""
+    return unit if isinstance(unit, str) else ""
+
+
 def monte_carlo(
     model,
     scenario,
@@ -299,10 +308,7 @@ def monte_carlo(
         names = default_variables(model)
     samples = spec.sample(n, seed)
     ds = run_ensemble(model, samples, scenario=scenario, variables=names)
-    units = {}
-    for name in names:
-        row = model.doc[model.doc["Real Name"] == name]
-        units[name] = str(row["Units"].iloc[0]) if len(row) else ""
+    units = {name: _units(model, name) for name in names}
     return MonteCarloResult(
         samples=samples,
         dataset=ds,
@@ -314,4 +320,5 @@ def monte_carlo(
         scenario_name=str(getattr(scenario, "name", "") or ""),
         scenario_params=scenario_params(scenario),
         units=units,
+        time_unit=_units(model, "FINAL TIME"),
     )
