@@ -76,11 +76,10 @@ def slug(name: str) -> str:
 
 
 def save_figure(fig: Figure, path: Path) -> None:
-    """Save without time stamps, so the same figure gives the same bytes."""
-    meta = {"Software": None} if path.suffix == ".png" else {"Date": None}
-    if path.suffix == ".pdf":
-        meta["CreationDate"] = None
-    fig.savefig(path, metadata=meta, dpi=120)
+    """Save byte-stably, in the project's figure style (:func:`lifecycle.plotting.save_figure`)."""
+    from .plotting import save_figure as _save
+
+    _save(fig, path)
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
@@ -197,29 +196,32 @@ class MonteCarloResult:
 
     def plot(self, variables: Sequence[str] | None = None) -> Figure:
         """Median with nested 50/75/95/100 % envelopes, one panel per variable."""
-        names = [self._resolve(v) for v in (variables or self.variables)]
-        fig = Figure(figsize=(7, 2.8 * len(names) + 0.6))
-        axes = fig.subplots(len(names), 1, squeeze=False, sharex=True)
-        for ax, name in zip(axes[:, 0], names, strict=True):
-            b = self.bands(name)
-            for share, lo, hi, colour in ENVELOPES:
-                ax.fill_between(b.index, b[lo], b[hi], color=colour, lw=0, label=f"{share} %")
-            ax.plot(b.index, b["p50"], color="black", lw=1.4, label="median")
-            unit = self.units.get(name, "")
-            ax.set_title(name, loc="left", fontsize=10)
-            ax.set_ylabel(unit)
-            ax.margins(x=0)
-        height = fig.get_figheight()
-        handles, labels = axes[0, 0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", ncols=5, fontsize=8, frameon=False)
-        axes[-1, 0].set_xlabel(self.time_unit or "Time")
-        k = int(self.failed.sum())
-        fig.suptitle(
-            f"{self.scenario_name or 'Monte Carlo'}: {self.n} runs, seed {self.seed}"
-            + (f" ({k} failed, left out)" if k else ""),
-            fontsize=10,
-        )
-        fig.tight_layout(rect=(0, 0.35 / height, 1, 1))  # room for the legend below
+        from .plotting import plot_style
+
+        with plot_style():
+            names = [self._resolve(v) for v in (variables or self.variables)]
+            fig = Figure(figsize=(7, 2.8 * len(names) + 0.6))
+            axes = fig.subplots(len(names), 1, squeeze=False, sharex=True)
+            for ax, name in zip(axes[:, 0], names, strict=True):
+                b = self.bands(name)
+                for share, lo, hi, colour in ENVELOPES:
+                    ax.fill_between(b.index, b[lo], b[hi], color=colour, lw=0, label=f"{share} %")
+                ax.plot(b.index, b["p50"], color="black", lw=1.4, label="median")
+                unit = self.units.get(name, "")
+                ax.set_title(name, loc="left", fontsize=10)
+                ax.set_ylabel(unit)
+                ax.margins(x=0)
+            height = fig.get_figheight()
+            handles, labels = axes[0, 0].get_legend_handles_labels()
+            fig.legend(handles, labels, loc="lower center", ncols=5, fontsize=8, frameon=False)
+            axes[-1, 0].set_xlabel(self.time_unit or "Time")
+            k = int(self.failed.sum())
+            fig.suptitle(
+                f"{self.scenario_name or 'Monte Carlo'}: {self.n} runs, seed {self.seed}"
+                + (f" ({k} failed, left out)" if k else ""),
+                fontsize=10,
+            )
+            fig.tight_layout(rect=(0, 0.35 / height, 1, 1))  # room for the legend below
         return fig
 
     def tidy_bands(self) -> pd.DataFrame:

@@ -218,45 +218,50 @@ class SensitivityResult:
 
     def plot(self, metrics: Sequence[str] | None = None) -> Figure:
         """Ranked horizontal bars with confidence intervals, one panel per metric."""
-        names = list(metrics or self.indices["metric"].unique())
-        d = len(self.spec)
-        ncols = min(3, len(names))
-        nrows = math.ceil(len(names) / ncols)
-        fig = Figure(figsize=(4.6 * ncols + 1.2, (0.42 * d + 1.3) * nrows))
-        axes = fig.subplots(nrows, ncols, squeeze=False)
-        for ax in axes.flat[len(names) :]:
-            ax.set_visible(False)
-        bars = (
-            (("S1", "first order", "#6fa8dc"), ("ST", "total", "#1f4e79"))
-            if self.method == "sobol"
-            else (("mu_star", "mu*", "#1f4e79"), ("sigma", "sigma", "#b7b7b7"))
-        )
-        for ax, metric in zip(axes.flat, names, strict=False):
-            df = self.indices[self.indices["metric"] == metric].sort_values("rank", ascending=False)
-            pos = np.arange(len(df))
-            h = 0.38
-            for k, (col, lab, colour) in enumerate(bars):
-                conf = df.get(f"{col}_conf")
-                ax.barh(
-                    pos + (k - 0.5) * h,
-                    df[col].fillna(0.0),
-                    height=h,
-                    color=colour,
-                    label=lab,
-                    xerr=None if conf is None else conf.fillna(0.0),
-                    error_kw={"elinewidth": 0.8, "capsize": 2},
-                )
-            ax.set_yticks(pos, df["parameter"], fontsize=8)
-            if df[self.key].isna().all():
-                ax.text(0.5, 0.5, "no variance: undefined", transform=ax.transAxes, ha="center")
-            ax.set_title(metric, fontsize=10)
-            ax.axvline(0, color="black", lw=0.6)
-            ax.set_xlabel(
-                "Sobol' index" if self.method == "sobol" else "effect per unit of probability"
+        from .plotting import plot_style
+
+        with plot_style():
+            names = list(metrics or self.indices["metric"].unique())
+            d = len(self.spec)
+            ncols = min(3, len(names))
+            nrows = math.ceil(len(names) / ncols)
+            fig = Figure(figsize=(4.6 * ncols + 1.2, (0.42 * d + 1.3) * nrows))
+            axes = fig.subplots(nrows, ncols, squeeze=False)
+            for ax in axes.flat[len(names) :]:
+                ax.set_visible(False)
+            bars = (
+                (("S1", "first order", "#6fa8dc"), ("ST", "total", "#1f4e79"))
+                if self.method == "sobol"
+                else (("mu_star", "mu*", "#1f4e79"), ("sigma", "sigma", "#b7b7b7"))
             )
-        axes[0, 0].legend(loc="lower right", fontsize=8, frameon=False)
-        fig.suptitle(f"{self.method.capitalize()}: {len(self.samples)} runs, seed {self.seed}")
-        fig.tight_layout()
+            for ax, metric in zip(axes.flat, names, strict=False):
+                df = self.indices[self.indices["metric"] == metric].sort_values(
+                    "rank", ascending=False
+                )
+                pos = np.arange(len(df))
+                h = 0.38
+                for k, (col, lab, colour) in enumerate(bars):
+                    conf = df.get(f"{col}_conf")
+                    ax.barh(
+                        pos + (k - 0.5) * h,
+                        df[col].fillna(0.0),
+                        height=h,
+                        color=colour,
+                        label=lab,
+                        xerr=None if conf is None else conf.fillna(0.0),
+                        error_kw={"elinewidth": 0.8, "capsize": 2},
+                    )
+                ax.set_yticks(pos, df["parameter"], fontsize=8)
+                if df[self.key].isna().all():
+                    ax.text(0.5, 0.5, "no variance: undefined", transform=ax.transAxes, ha="center")
+                ax.set_title(metric, fontsize=10)
+                ax.axvline(0, color="black", lw=0.6)
+                ax.set_xlabel(
+                    "Sobol' index" if self.method == "sobol" else "effect per unit of probability"
+                )
+            axes[0, 0].legend(loc="lower right", fontsize=8, frameon=False)
+            fig.suptitle(f"{self.method.capitalize()}: {len(self.samples)} runs, seed {self.seed}")
+            fig.tight_layout()
         return fig
 
     def record(self) -> dict:
