@@ -106,7 +106,11 @@ class Uncertain:
         d = self.frozen()
         u = np.asarray(u, dtype=float)
         lo_p, hi_p = d.cdf(self.low), d.cdf(self.high)
-        x = d.ppf(lo_p + u * (hi_p - lo_p))
+        if lo_p > 0.5:  # an upper-tail interval: survival functions keep the precision
+            lo_s, hi_s = d.sf(self.low), d.sf(self.high)
+            x = d.isf(lo_s - u * (lo_s - hi_s))
+        else:
+            x = d.ppf(lo_p + u * (hi_p - lo_p))
         return np.clip(x, self.low, self.high)
 
     def describe(self) -> str:
@@ -268,6 +272,14 @@ def _check_entry(name, entry, model) -> tuple[Uncertain | None, list[tuple[str, 
             (
                 f"'{const.name}': sd = {fields['sd']:g} must be positive",
                 "give a positive standard deviation",
+            )
+        )
+    if dist == "lognormal" and fields["mean"] > 0 and fields.get("sd", 0) > 100 * fields["mean"]:
+        problems.append(
+            (
+                f"'{const.name}': sd/mean = {fields['sd'] / fields['mean']:.3g} is over 100; "
+                "such a lognormal puts nearly all its probability at 0",
+                "give the mean and sd of the value itself, in the same units",
             )
         )
     if dist == "lognormal" and fields["mean"] <= 0:

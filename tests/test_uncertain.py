@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from lifecycle.errors import ScenarioError
@@ -130,3 +132,32 @@ def test_example_uncertain_file_is_valid_for_the_main_model():
     for p in spec.params:  # every sample is a value the model accepts
         const = model.parameters[p.name]
         assert s[p.name].between(const.low, const.high).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    mean=st.floats(-3, 12),
+    sd=st.floats(0.01, 3),
+    dist=st.sampled_from(["normal", "lognormal"]),
+)
+def test_truncated_inverse_cdf_stays_inside_and_is_monotone(linear, mean, sd, dist):
+    # X4's model range is [0, 10]; the file truncates further to [0.5, 2]
+    entry = {"dist": dist, "mean": mean, "sd": sd, "min": 0.5, "max": 2.0}
+    if not 0 <= mean <= 10 or (dist == "lognormal" and mean == 0):  # outside the range
+        with pytest.raises(ScenarioError, match="mean"):
+            parse_uncertain({"X4": entry}, linear)
+        return
+    try:
+        item = parse_uncertain({"X4": entry}, linear).params[0]
+    except ScenarioError as exc:  # [0.5, 2] holds (almost) no probability, or sd >> mean
+        assert "no probability" in str(exc) or "over 100" in str(exc)
+        return
+    u = np.linspace(0, 1, 201)
+    x = item.ppf(u)
+    assert np.all((x >= 0.5) & (x <= 2.0))
+    assert np.all(np.diff(x) >= -1e-12)
+    # the median of the truncated distribution splits its probability in half
+    d = item.frozen()
+    lo, hi = (d.sf(0.5), d.sf(2.0)) if d.cdf(0.5) > 0.5 else (d.cdf(0.5), d.cdf(2.0))
+    at = d.sf(x[100]) if d.cdf(0.5) > 0.5 else d.cdf(x[100])
+    assert (at - lo) / (hi - lo) == pytest.approx(0.5, abs=1e-6)
