@@ -323,4 +323,5 @@ def monte_carlo(
         scenario_params=scenario_params(scenario),
         units=units,
         time_unit=_units(model, "FINAL TIME"),
+        options={"scenario_values_replaced": check_overlap(spec, scenario)},
     )

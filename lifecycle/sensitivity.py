@@ -38,6 +38,7 @@ from matplotlib.figure import Figure
 
 from .errors import LifecycleError, SimulationError
 from .montecarlo import (
+    check_overlap,
     run_ensemble,
     save_figure,
     scenario_params,
@@ -210,6 +211,7 @@ class SensitivityResult:
     model_hash: str = ""
     scenario_name: str = ""
     scenario_params: dict = field(default_factory=dict)
+    scenario_values_replaced: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
 
     @property
@@ -273,7 +275,11 @@ class SensitivityResult:
             "options": self.options,
             "metrics": list(self.outputs.columns),
             "model": {"name": self.model_name, "sha256": self.model_hash},
-            "scenario": {"name": self.scenario_name, "params": self.scenario_params},
+            "scenario": {
+                "name": self.scenario_name,
+                "params": self.scenario_params,
+                "replaced_by_distributions": self.scenario_values_replaced,
+            },
             **self.spec.to_dict(),
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
             "versions": versions(),
@@ -343,6 +349,7 @@ def _base(model, scenario, spec, **kw) -> dict:
         "model_hash": model.hash,
         "scenario_name": str(getattr(scenario, "name", "") or ""),
         "scenario_params": scenario_params(scenario),
+        "scenario_values_replaced": check_overlap(spec, scenario),
         **kw,
     }
 

@@ -67,6 +67,7 @@ def test_uncertain_values_replace_the_scenario_and_the_rest_is_kept(linear, spec
     res = monte_carlo(linear, scenario, spec, n=50, seed=1, variables=["Y"])
     y = res.dataset["Y"].isel(time=-1).to_numpy()
     np.testing.assert_allclose(y, res.samples["X1"].to_numpy() + 2 * 1.0 + 3 * 0.5)
+    assert res.record()["options"]["scenario_values_replaced"] == ["X1"]
 
 
 def test_unknown_variables_are_reported_with_suggestions(linear, spec):
