@@ -314,6 +314,12 @@ class Compiler:
             for op, arg in zip(reversed(ops), reversed(args[:-1]), strict=True):
                 out = f"{fn[op]}({arg}, {out})"
             return out
+        if array and set(ops) == {"^"}:
+            # right-associative like Python's **; _pow multiplies out small integer powers
+            out = args[-1]
+            for arg in reversed(args[:-1]):
+                out = f"_pow({arg}, {out})"
+            return out
         # PySD writes "a op b op c" and lets Python's precedence and associativity decide
         # (``**`` is right-associative); the same string gives the same floating point.
         parts = [args[0]]

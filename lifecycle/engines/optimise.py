@@ -1,0 +1,114 @@
+"""Common-subexpression elimination and loop-invariant hoisting for the generated loop.
+
+Both passes move whole subtrees of Python's own parse of the generated expressions, so every
+intermediate value is computed by exactly the same operations on the same operands: the
+results are identical bit for bit, only computed once instead of several times.
+"""
+
+from __future__ import annotations
+
+import ast
+
+_COMPOUND = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Compare, ast.BoolOp, ast.IfExp)
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _count(node: ast.AST, counts: dict[str, int]) -> None:
+    """Count compound subtrees, not descending into the branches of a conditional."""
+    if isinstance(node, _COMPOUND):
+        key = ast.dump(node)
+        counts[key] = counts.get(key, 0) + 1
+    if isinstance(node, ast.IfExp):
+        _count(node.test, counts)
+        return
+    for child in ast.iter_child_nodes(node):
+        _count(child, counts)
+
+
+class _Rewriter(ast.NodeTransformer):
+    def __init__(self, counts, variant, hoisted, pre_loop):
+        self.counts, self.variant = counts, variant
+        self.hoisted = hoisted  # dump -> name, for invariants and shared subtrees alike
+        self.pre_loop = pre_loop
+        self.before: list[str] = []  # shared subtrees to compute before this statement
+        self.serial = 0
+
+    def _new(self, prefix: str) -> str:
+        self.serial += 1
+        return f"{prefix}{self.serial}"
+
+    def generic_visit(self, node):
+        if isinstance(node, ast.IfExp):  # branches are evaluated only when taken
+            node.test = self.visit(node.test)
+            return node
+        return super().generic_visit(node)
+
+    def visit(self, node):
+        if not isinstance(node, _COMPOUND) or isinstance(node, ast.Lambda):
+            return self.generic_visit(node)
+        key = ast.dump(node)
+        if key in self.hoisted:
+            return ast.Name(self.hoisted[key], ast.Load())
+        names = _names(node)
+        invariant = bool(names) and not names & self.variant
+        shared = self.counts.get(key, 0) > 1
+        if not (invariant or shared):
+            return self.generic_visit(node)
+        inner = self.generic_visit(node)
+        name = self._new("_c" if invariant else "_s")
+        line = f"{name} = {ast.unparse(inner)}"
+        (self.pre_loop if invariant else self.before).append(line)
+        self.hoisted[key] = name
+        return ast.Name(name, ast.Load())
+
+
+def optimise(body: list[str], rest: list[str]) -> tuple[list[str], list[str]]:
+    """Rewrite the top-level ``name = expression`` lines of a loop body.
+
+    Parameters
+    ----------
+    body : the part of the loop body to rewrite, one statement per line (indented lines
+        belong to a compound statement and are left alone). Each name it uses must be
+        assigned at most once in it, as the auxiliaries and derivatives are.
+    rest : the remainder of the loop body (the state updates), kept as it is; what it
+        assigns is not loop-invariant.
+
+    Returns
+    -------
+    (pre_loop, body) : lines to run once before the loop, and the new body.
+    """
+    tree = ast.parse("\n".join(body + rest))
+    assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+                and isinstance(n.ctx, ast.Store)}
+    variant = assigned | {"time", "i", "j"}
+    simple = []
+    for line in body:
+        if line[:1].isspace() or line.startswith(("if ", "for ")) or " = " not in line:
+            simple.append(None)
+            continue
+        target, expr = line.split(" = ", 1)
+        simple.append((target, ast.parse(expr, mode="eval").body))
+    counts: dict[str, int] = {}
+    for item in simple:
+        if item is not None:
+            _count(item[1], counts)
+    pre_loop: list[str] = []
+    rewriter = _Rewriter(counts, variant, {}, pre_loop)
+    out = []
+    for line, item in zip(body, simple, strict=True):
+        if item is None:
+            out.append(line)
+            continue
+        target, expr = item
+        if isinstance(expr, _COMPOUND):
+            # the statement's own expression is computed here; only its parts are shared
+            new = rewriter.generic_visit(expr)
+        else:
+            new = expr
+        out += rewriter.before
+        rewriter.before = []
+        out.append(f"{target} = {ast.unparse(new)}")
+    return pre_loop, out + rest
