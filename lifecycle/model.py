@@ -159,6 +159,14 @@ class Model:
                     else "",
                 )
         self._dirty: set[str] = set()
+        # PySD keeps run settings between runs: remember the model file's own
+        comp = self.pysd.components
+        self.control = {
+            "initial_time": float(comp.initial_time()),
+            "final_time": float(comp.final_time()),
+            "time_step": float(comp.time_step()),
+            "saveper": float(comp.saveper()),
+        }
 
     # -- names ---------------------------------------------------------------------------
     @property
@@ -239,9 +247,10 @@ class Model:
         overrides = {n: self.constants[n].default for n in self._dirty - set(checked)}
         overrides.update(checked)
         self._dirty = set(checked)
-        ts = time_step if time_step is not None else float(self.pysd.components.time_step())
-        sp = saveper if saveper is not None else float(self.pysd.components.saveper())
-        kwargs = {"final_time": final_time, "time_step": ts, "saveper": max(sp, ts)}
+        ft = final_time if final_time is not None else self.control["final_time"]
+        ts = time_step if time_step is not None else self.control["time_step"]
+        sp = saveper if saveper is not None else max(self.control["saveper"], ts)
+        kwargs = {"final_time": ft, "time_step": ts, "saveper": sp}
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             try:
@@ -249,7 +258,7 @@ class Model:
                     params=overrides,
                     return_columns=columns,
                     progress=False,
-                    **{k: v for k, v in kwargs.items() if v is not None},
+                    **kwargs,
                 )
             except Exception as exc:
                 raise SimulationError(f"{self.name}: the run failed: {exc}") from exc
