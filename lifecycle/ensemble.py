@@ -115,7 +115,7 @@ def ensemble(
 
 
 def _check_samples(model: Model, samples: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Resolve every column to a constant and range-check all of its values at once."""
+    """Resolve every column with :meth:`Model.check_value`; range-check all values at once."""
     out: dict[str, np.ndarray] = {}
     for col in samples.columns:
         const = model.resolve_constant(str(col))
@@ -134,9 +134,9 @@ def _check_samples(model: Model, samples: pd.DataFrame) -> dict[str, np.ndarray]
             bad |= values < const.low
         if const.high is not None:
             bad |= values > const.high
-        if bad.any():
-            first = float(values[np.argmax(bad)])
-            raise OutOfRangeError(const.name, first, const.low, const.high)
+        for value in values[bad][:1]:
+            model.check_value(const.name, float(value))  # raises the project's error
+            raise OutOfRangeError(const.name, float(value), const.low, const.high)
         out[const.name] = values
     return out
 

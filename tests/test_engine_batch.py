@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from lifecycle.engines.batch import BatchModel, time_grid
-from lifecycle.errors import SimulationError, UnsupportedFunctionError
+from lifecycle.errors import UnsupportedFunctionError
 from lifecycle.model import Model, load_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -195,11 +195,17 @@ def test_forked_workers_give_the_serial_results_bit_for_bit():
     assert np.ptp(one.values["stock a"][:, -1]) > 0.1
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # PySD: "casting delay order"
 def test_a_delay_shortened_in_some_runs_only_is_refused():
-    # PySD lowers a DELAY3's order when 3*TIME STEP exceeds the delay time, run by run
+    # PySD lowers a delay's order while order*TIME STEP exceeds the delay time, run by run:
+    # DELAY N(wave, lag, gain, 5) with TIME STEP 0.125 drops to order 4 for lag < 0.625
     bm = BatchModel(TEST_MODELS / "builtins.mdl")
-    with pytest.raises(SimulationError, match="order"):
-        bm.run({"lag": np.array([0.3, 5.0])}, 2, ["delays"])
+    with pytest.raises(UnsupportedFunctionError, match="in some runs only") as err:
+        bm.run({"lag": np.array([0.55, 5.0])}, 2, ["delays"])
+    assert err.value.variable == "delays (DELAY N)"
+    # shortened in every run: one order for all, the one PySD chooses run by run
+    model = Model(TEST_MODELS / "builtins.mdl")
+    _compare_with_pysd(model, {"lag": np.array([0.55, 0.6])}, 2)
 
 
 @pytest.mark.parametrize(

@@ -93,7 +93,7 @@ def _delay_order(order, dt, delay_time, name):
         if np.all(order == order.flat[0]):
             order = order.flat[0]
         else:
-            raise SimulationError(f"'{name}': the order of a delay differs between runs")
+            raise UnsupportedFunctionError("a DELAY whose order differs between runs", name)
     order = int(order)
     low = np.min(delay_time)
     base = order
@@ -103,8 +103,8 @@ def _delay_order(order, dt, delay_time, name):
         base * dt > delay_time
     ):
         # PySD lowers the order run by run; one order for all runs cannot reproduce that
-        raise SimulationError(
-            f"'{name}': the delay time is shorter than order*TIME STEP in some runs only"
+        raise UnsupportedFunctionError(
+            "a DELAY shorter than its order times TIME STEP in some runs only", name
         )
     return order
 
@@ -113,7 +113,7 @@ def _smooth_order(order, name):
     if np.ndim(order):
         if np.all(order == order.flat[0]):
             return int(order.flat[0])
-        raise SimulationError(f"'{name}': the order of a smooth differs between runs")
+        raise UnsupportedFunctionError("a SMOOTH N whose order differs between runs", name)
     return int(order)
 
 
