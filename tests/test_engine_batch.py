@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from lifecycle.engines.batch import BatchModel, time_grid
-from lifecycle.errors import UnsupportedFunctionError
+from lifecycle.errors import SimulationError, UnsupportedFunctionError
 from lifecycle.model import Model, load_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,3 +228,17 @@ def test_unsupported_function_error_names_function_and_variable(tmp_path, equati
     with pytest.raises(UnsupportedFunctionError) as err:
         BatchModel(mdl).run({}, 1, ["my output"])
     assert (err.value.function, err.value.variable) == (function, "my output")
+
+
+def test_division_by_zero_fails_like_pysd_when_shared_and_gives_inf_per_run(tmp_path):
+    mdl = tmp_path / "m.mdl"
+    mdl.write_text(
+        "{UTF-8}\nzero = 0 ~ Dmnl ~ |\nx = 1 / zero ~ Dmnl ~ |\n"
+        "FINAL TIME = 4 ~ Year ~ |\nINITIAL TIME = 0 ~ Year ~ |\n"
+        "SAVEPER = 1 ~ Year ~ |\nTIME STEP = 1 ~ Year ~ |\n"
+    )
+    bm = BatchModel(mdl)
+    with pytest.raises(SimulationError, match="division by zero"):
+        bm.run({}, 3, ["x"])  # the same in every run: a Python float, as in PySD
+    res = bm.run({"zero": np.array([0.0, 2.0])}, 2, ["x"])
+    np.testing.assert_array_equal(res.values["x"][:, 0], [np.inf, 0.5])

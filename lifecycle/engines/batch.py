@@ -95,7 +95,12 @@ def _split(n: int, workers: int, chunk: int) -> list[tuple[int, int, int]]:
 def _run_chunk(prog, P, sampled, times, save, out, lo, hi) -> None:
     Pc = {k: (v[lo:hi] if k in sampled else v) for k, v in P.items()}
     with np.errstate(all="ignore"):
-        prog.simulate(Pc, times, save, out[:, :, lo:hi])
+        try:
+            prog.simulate(Pc, times, save, out[:, :, lo:hi])
+        except (ZeroDivisionError, OverflowError) as exc:
+            # a quantity that is the same in every run is a Python float, which raises
+            # where an array would hold inf; PySD's own run fails the same way
+            raise SimulationError(f"{prog.comp.path.name}: the run failed: {exc}") from exc
 
 
 def _run_forked(prog, P, sampled, times, save, shape, bounds, workers) -> np.ndarray:
@@ -206,6 +211,9 @@ class BatchModel:
             else:
                 P[k] = float(value)
         capture = [self.key(v) for v in variables]
+        for k in capture:
+            if self.comp.nodes[k].kind == "lookup":
+                raise ValueError(f"'{self.comp.nodes[k].name}' is a lookup table, not a variable")
         prog = self.program(sampled, capture)
         ctrl = prog.controls({k: v for k, v in P.items() if k not in sampled})
         ctrl = {k: float(v) for k, v in ctrl.items()}
@@ -222,9 +230,9 @@ class BatchModel:
         shape = (len(capture), len(saved), n)
         if not sampled:  # every run is the same: compute one, copy
             out = np.empty(shape)
-            with np.errstate(all="ignore"):
-                prog.simulate(P, times, save, out[:, :, :1])
-            out[:, :, 1:] = out[:, :, :1]
+            if n:
+                _run_chunk(prog, P, sampled, times, save, out, 0, 1)
+                out[:, :, 1:] = out[:, :, :1]
         else:
             if workers is None:  # a fork costs tens of milliseconds: only for big batches
                 workers = _default_workers() if n * len(times) >= FORK_WORK else 1
