@@ -168,11 +168,16 @@ def test_every_scenario_equals_pysd(path):
     for k, v in settings.items():  # explicit: a PySD model keeps the last run's settings
         settings[k] = float(defaults[k]) if v is None else v
     names = model.variables
-    res = BatchModel(model.path).run(scen.params, 2, names, **settings)
     df = model.run(scen.params, **settings)
-    np.testing.assert_allclose(res.time, df.index.to_numpy(float), rtol=0, atol=1e-12)
+    values = {n: c.default for n, c in model.parameters.items()} | scen.params
+    bm = BatchModel(model.path)
+    shared = bm.run(scen.params, 1, names, **settings)  # scalar code path
+    per_run = bm.run({n: np.full(2, v) for n, v in values.items()}, 2, names, **settings)
+    np.testing.assert_allclose(shared.time, df.index.to_numpy(float), rtol=0, atol=1e-12)
     for name in names:
-        assert_same(res.values[name][1], df[name].to_numpy(float), f"{path.stem}: {name}")
+        want = df[name].to_numpy(float)
+        assert_same(shared.values[name][0], want, f"{path.stem}: {name}")
+        assert_same(per_run.values[name][1], want, f"{path.stem}: {name} (array code path)")
 
 
 # -- the engine itself ----------------------------------------------------------------------
