@@ -107,7 +107,9 @@ def main() -> None:
     for name, r in res.items():
         label = name if not name.startswith("batch") else f"{name.split()[0]} N={name.split()[1]}"
         print(f"{label:<22}{r:>12,.0f}{r / res['pysd']:>10.1f}{r / res['simlin']:>12.1f}")
-    print(f"\n(batch engine: parse and compile once, {compile_s:.2f} s, not counted)")
+    print(f"\n(batch engine: parse and compile once, {compile_s:.2f} s, not counted; "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores: other "
+          "processes compete for the cores this measures)")
     goal = res["batch 10000"]
     print(f"goals: >= 10,000 runs/s at N=10,000: {'met' if goal >= 1e4 else 'NOT met'} "
           f"({goal:,.0f}); >= 100 x PySD: "
