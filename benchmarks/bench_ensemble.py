@@ -42,8 +42,9 @@ def samples_for(model, n: int, seed: int = 0) -> pd.DataFrame:
     for name in names:
         c = model.resolve_constant(name)
         x = c.default * rng.uniform(0.9, 1.1, n)
-        cols[c.name] = np.clip(x, -np.inf if c.low is None else c.low,
-                               np.inf if c.high is None else c.high)
+        cols[c.name] = np.clip(
+            x, -np.inf if c.low is None else c.low, np.inf if c.high is None else c.high
+        )
     return pd.DataFrame(cols)
 
 
@@ -70,21 +71,31 @@ def main() -> None:
     bm = BatchModel(model.path)
     ctrl = bm.program(set(), []).controls({})
     steps = round((ctrl["final_time"] - ctrl["initial_time"]) / ctrl["time_step"])
-    print(f"model {model.name}: {len(model.variables)} variables, {steps} Euler steps "
-          f"(TIME STEP {ctrl['time_step']:g}); cores available: {len(os.sched_getaffinity(0))}")
-    print(f"samples vary {len(samples_for(model, 1).columns)} constants; "
-          f"outputs: {', '.join(variables)}")
+    print(
+        f"model {model.name}: {len(model.variables)} variables, {steps} Euler steps "
+        f"(TIME STEP {ctrl['time_step']:g}); cores available: {len(os.sched_getaffinity(0))}"
+    )
+    print(
+        f"samples vary {len(samples_for(model, 1).columns)} constants; "
+        f"outputs: {', '.join(variables)}"
+    )
 
     res = {}
     small = samples_for(model, max(args.pysd_runs, args.simlin_runs))
     t = time.perf_counter()
-    ensemble(model, small.iloc[: args.pysd_runs], scenario=scenario, variables=variables,
-             engine="pysd")
+    ensemble(
+        model, small.iloc[: args.pysd_runs], scenario=scenario, variables=variables, engine="pysd"
+    )
     res["pysd"] = rate(args.pysd_runs, time.perf_counter() - t)
     try:
         t = time.perf_counter()
-        ensemble(model, small.iloc[: args.simlin_runs], scenario=scenario,
-                 variables=variables, engine="simlin")
+        ensemble(
+            model,
+            small.iloc[: args.simlin_runs],
+            scenario=scenario,
+            variables=variables,
+            engine="simlin",
+        )
         res["simlin"] = rate(args.simlin_runs, time.perf_counter() - t)
     except ImportError:
         res["simlin"] = float("nan")
@@ -97,8 +108,7 @@ def main() -> None:
         best = 0.0
         for _ in range(3):  # best of three: the machine is shared
             t = time.perf_counter()
-            ds = ensemble(model, samples, scenario=scenario, variables=variables,
-                          engine="batch")
+            ds = ensemble(model, samples, scenario=scenario, variables=variables, engine="batch")
             best = max(best, rate(n, time.perf_counter() - t))
         assert ds.sizes["run"] == n
         res[f"batch {n}"] = best
@@ -107,13 +117,17 @@ def main() -> None:
     for name, r in res.items():
         label = name if not name.startswith("batch") else f"{name.split()[0]} N={name.split()[1]}"
         print(f"{label:<22}{r:>12,.0f}{r / res['pysd']:>10.1f}{r / res['simlin']:>12.1f}")
-    print(f"\n(batch engine: parse and compile once, {compile_s:.2f} s, not counted; "
-          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores: other "
-          "processes compete for the cores this measures)")
+    print(
+        f"\n(batch engine: parse and compile once, {compile_s:.2f} s, not counted; "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores: other "
+        "processes compete for the cores this measures)"
+    )
     goal = res["batch 10000"]
-    print(f"goals: >= 10,000 runs/s at N=10,000: {'met' if goal >= 1e4 else 'NOT met'} "
-          f"({goal:,.0f}); >= 100 x PySD: "
-          f"{'met' if goal >= 100 * res['pysd'] else 'NOT met'} ({goal / res['pysd']:.0f} x)")
+    print(
+        f"goals: >= 10,000 runs/s at N=10,000: {'met' if goal >= 1e4 else 'NOT met'} "
+        f"({goal:,.0f}); >= 100 x PySD: "
+        f"{'met' if goal >= 100 * res['pysd'] else 'NOT met'} ({goal / res['pysd']:.0f} x)"
+    )
 
 
 if __name__ == "__main__":

@@ -208,4 +208,3 @@ def _run_loop(model, columns, base, n, names, settings, engine):
     for name in names:
         data[name][~np.isfinite(data[name])] = np.nan
     return time, data
-

@@ -42,7 +42,9 @@ VENSIM_REFERENCE = {
 # Reference models the batch engine refuses, with the construct its error must name.
 VENSIM_UNSUPPORTED = {
     "tests/control_vars/test_control_vars.mdl": (
-        "a control variable that changes with time or between runs", "INITIAL TIME"),
+        "a control variable that changes with time or between runs",
+        "INITIAL TIME",
+    ),
     "tests/with_lookup/test_with_lookup.mdl": ("subscripts", None),
 }
 
@@ -65,8 +67,9 @@ def assert_same(batch: np.ndarray, ref: np.ndarray, name: str, rtol: float = 1e-
     last-bit differences of NumPy's vectorised exp/pow are relative to the large terms.
     """
     scale = float(np.nanmax(np.abs(ref))) if np.isfinite(ref).any() else 0.0
-    np.testing.assert_allclose(batch, ref, rtol=rtol, atol=rtol * scale + 1e-300,
-                               err_msg=name, equal_nan=True)
+    np.testing.assert_allclose(
+        batch, ref, rtol=rtol, atol=rtol * scale + 1e-300, err_msg=name, equal_nan=True
+    )
 
 
 # -- Vensim's output --------------------------------------------------------------------
@@ -84,8 +87,13 @@ def test_batch_engine_reproduces_vensim_output(shared_dir, rel):
         want = ref[c].to_numpy(dtype=float)
         got = res.values[bm.comp.nodes[bm.key(c)].name][0]
         keep = np.isfinite(want)  # Vensim writes constants in the first row only
-        np.testing.assert_allclose(got[keep], want[keep], rtol=1e-5, atol=1e-5,
-                                   err_msg=f"{rel}: {c} ({VENSIM_REFERENCE[rel]})")
+        np.testing.assert_allclose(
+            got[keep],
+            want[keep],
+            rtol=1e-5,
+            atol=1e-5,
+            err_msg=f"{rel}: {c} ({VENSIM_REFERENCE[rel]})",
+        )
 
 
 def _has(bm: BatchModel, name: str) -> bool:
@@ -108,8 +116,10 @@ def test_unsupported_reference_models_name_function_and_variable(shared_dir, rel
 
 
 def test_every_shared_reference_model_is_classified(shared_dir):
-    found = {str(p.relative_to(shared_dir / "sd-test-models"))
-             for p in (shared_dir / "sd-test-models").rglob("*.mdl")}
+    found = {
+        str(p.relative_to(shared_dir / "sd-test-models"))
+        for p in (shared_dir / "sd-test-models").rglob("*.mdl")
+    }
     assert found == set(VENSIM_REFERENCE) | set(VENSIM_UNSUPPORTED)
 
 
@@ -153,8 +163,14 @@ def test_every_builtin_equals_pysd_with_runs_differing(mdl):
 @pytest.mark.parametrize("mdl", PROJECT_MODELS, ids=lambda p: p.name)
 def test_project_models_equal_pysd_with_every_constant_varied(mdl):
     model = Model(mdl)
-    _compare_with_pysd(model, _perturbed(model, 3, seed=1, spread=0.05), 3,
-                       final_time=None, time_step=None, saveper=None)
+    _compare_with_pysd(
+        model,
+        _perturbed(model, 3, seed=1, spread=0.05),
+        3,
+        final_time=None,
+        time_step=None,
+        saveper=None,
+    )
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)

@@ -34,14 +34,20 @@ def test_simlin_agrees_with_pysd_on_project_models(mdl):
     for col in ref.columns:
         want = ref[col].to_numpy()
         scale = np.max(np.abs(want))
-        np.testing.assert_allclose(got[col].to_numpy(), want, rtol=1e-8, atol=1e-8 * scale,
-                                   err_msg=f"{mdl.name}: {col}")
+        np.testing.assert_allclose(
+            got[col].to_numpy(), want, rtol=1e-8, atol=1e-8 * scale, err_msg=f"{mdl.name}: {col}"
+        )
 
 
 def test_simlin_runs_with_a_shorter_horizon_and_finer_step():
     sim = SimlinModel(TEST_MODELS / "unit_ok.mdl")
-    df = sim.run({"birth fraction": 0.05}, final_time=10, time_step=0.125, saveper=2,
-                 variables=["Population"])
+    df = sim.run(
+        {"birth fraction": 0.05},
+        final_time=10,
+        time_step=0.125,
+        saveper=2,
+        variables=["Population"],
+    )
     np.testing.assert_allclose(df.index.to_numpy(), [0, 2, 4, 6, 8, 10])
     # Euler: P(t+dt) = P(t) (1 + dt (0.05 - 1/70))
     expected = 1000 * (1 + 0.125 * (0.05 - 1 / 70)) ** (16 * np.arange(6))  # 16 steps a save

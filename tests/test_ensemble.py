@@ -32,8 +32,12 @@ def pop() -> Model:
 def scenario():
     from types import SimpleNamespace
 
-    return SimpleNamespace(params={"lifetime": 50.0, "birth fraction": 0.01},
-                           final_time=8.0, time_step=None, saveper=2.0)
+    return SimpleNamespace(
+        params={"lifetime": 50.0, "birth fraction": 0.01},
+        final_time=8.0,
+        time_step=None,
+        saveper=2.0,
+    )
 
 
 SAMPLES = pd.DataFrame({"birth fraction": [0.0, 0.02, 0.05]}, index=[10, 11, 12])
@@ -57,8 +61,9 @@ def test_each_run_equals_a_single_pysd_run(pop):
     for run, b in zip(SAMPLES.index, SAMPLES["birth fraction"], strict=True):
         df = pop.run({"birth fraction": b}, final_time=20, time_step=0.25, saveper=1)
         for name in pop.variables:
-            np.testing.assert_allclose(ds[name].sel(run=run).values, df[name].to_numpy(),
-                                       rtol=1e-12, err_msg=name)
+            np.testing.assert_allclose(
+                ds[name].sel(run=run).values, df[name].to_numpy(), rtol=1e-12, err_msg=name
+            )
 
 
 def test_scenario_applies_beneath_the_samples(pop, scenario):
@@ -66,10 +71,12 @@ def test_scenario_applies_beneath_the_samples(pop, scenario):
     np.testing.assert_allclose(ds["time"].values, [0, 2, 4, 6, 8])  # the scenario's settings
     for run, b in zip(SAMPLES.index, SAMPLES["birth fraction"], strict=True):
         # the sample's birth fraction wins over the scenario's 0.01; lifetime comes from it
-        df = pop.run({"birth fraction": b, "lifetime": 50.0}, final_time=8, time_step=0.25,
-                     saveper=2)
-        np.testing.assert_allclose(ds["Population"].sel(run=run).values,
-                                   df["Population"].to_numpy(), rtol=1e-12)
+        df = pop.run(
+            {"birth fraction": b, "lifetime": 50.0}, final_time=8, time_step=0.25, saveper=2
+        )
+        np.testing.assert_allclose(
+            ds["Population"].sel(run=run).values, df["Population"].to_numpy(), rtol=1e-12
+        )
 
 
 @pytest.mark.parametrize("engine", ["pysd", "simlin"])
@@ -77,8 +84,9 @@ def test_other_engines_agree_with_the_batch_engine(pop, scenario, engine):
     if engine == "simlin":
         pytest.importorskip("simlin")
     batch = ensemble(pop, SAMPLES, scenario=scenario, variables=["Population", "deaths"])
-    other = ensemble(pop, SAMPLES, scenario=scenario, variables=["Population", "deaths"],
-                     engine=engine)
+    other = ensemble(
+        pop, SAMPLES, scenario=scenario, variables=["Population", "deaths"], engine=engine
+    )
     assert other.attrs["engine"] == engine
     xr.testing.assert_allclose(other.drop_attrs(), batch.drop_attrs(), rtol=1e-10)
 
@@ -88,8 +96,9 @@ def test_auto_falls_back_to_pysd_for_a_model_the_batch_engine_refuses():
     samples = pd.DataFrame({"growth rate": [0.02, 0.08]})
     ds = ensemble(model, samples, variables=["Sales"])
     assert ds.attrs["engine"] == "pysd"
-    np.testing.assert_allclose(ds["Sales"].sel(time=1.0).values,
-                               100 * (1 + 0.25 * samples["growth rate"].to_numpy()) ** 4)
+    np.testing.assert_allclose(
+        ds["Sales"].sel(time=1.0).values, 100 * (1 + 0.25 * samples["growth rate"].to_numpy()) ** 4
+    )
     with pytest.raises(UnsupportedFunctionError, match="TREND"):
         ensemble(model, samples, variables=["Sales"], engine="batch")
 

@@ -113,8 +113,9 @@ def _run_forked(prog, P, sampled, times, save, shape, bounds, workers) -> np.nda
     children = []
     for share in shares[1:]:
         recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(prog, P, sampled, times, save, out, share, send),
-                           daemon=True)
+        proc = ctx.Process(
+            target=_child, args=(prog, P, sampled, times, save, out, share, send), daemon=True
+        )
         proc.start()
         send.close()
         children.append((proc, recv))
@@ -161,9 +162,7 @@ class BatchModel:
                 _COMPILED[key] = Compiler(self.path)
         self.hash = key
         self.comp = _COMPILED[key]
-        self.names = {
-            n.name: k for k, n in self.comp.nodes.items() if not k.startswith("_")
-        }
+        self.names = {n.name: k for k, n in self.comp.nodes.items() if not k.startswith("_")}
 
     def key(self, name: str) -> str:
         """The node key of the variable ``name`` (any Vensim spelling)."""
@@ -225,8 +224,9 @@ class BatchModel:
             ctrl["saveper"] = float(saveper)
         ctrl["saveper"] = max(ctrl["saveper"], ctrl["time_step"])
         P.update(ctrl)
-        times, save, saved = time_grid(ctrl["initial_time"], ctrl["final_time"],
-                                       ctrl["time_step"], ctrl["saveper"])
+        times, save, saved = time_grid(
+            ctrl["initial_time"], ctrl["final_time"], ctrl["time_step"], ctrl["saveper"]
+        )
         shape = (len(capture), len(saved), n)
         if not sampled:  # every run is the same: compute one, copy
             out = np.empty(shape)

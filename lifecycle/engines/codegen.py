@@ -70,7 +70,7 @@ def _pow(x, y):
     with it to a few units in the last place.
     """
     if np.ndim(y) or not np.ndim(x):
-        return x ** y
+        return x**y
     if y == int(y) and 2 < y <= 8:
         k = int(y)
         out = None
@@ -84,7 +84,7 @@ def _pow(x, y):
         return out
     if y == 1.5:
         return x * np.sqrt(x)
-    return x ** y
+    return x**y
 
 
 def _delay_order(order, dt, delay_time, name):
@@ -99,8 +99,11 @@ def _delay_order(order, dt, delay_time, name):
     base = order
     while order * dt > low:
         order -= 1
-    if order != base and np.ndim(delay_time) and np.any(base * dt > delay_time) and not np.all(
-        base * dt > delay_time
+    if (
+        order != base
+        and np.ndim(delay_time)
+        and np.any(base * dt > delay_time)
+        and not np.all(base * dt > delay_time)
     ):
         # PySD lowers the order run by run; one order for all runs cannot reproduce that
         raise UnsupportedFunctionError(
@@ -118,10 +121,19 @@ def _smooth_order(order, name):
 
 
 HELPERS = {
-    "np": np, "_xidz_s": _xidz_s, "_xidz_a": _xidz_a, "_zidz_s": _zidz_s, "_zidz_a": _zidz_a,
-    "_modulo": _modulo, "_pulse_s": _pulse_s, "_pulse_a": _pulse_a,
-    "_pulse_train_s": _pulse_train_s, "_pulse_train_a": _pulse_train_a,
-    "_delay_order": _delay_order, "_smooth_order": _smooth_order, "_pow": _pow,
+    "np": np,
+    "_xidz_s": _xidz_s,
+    "_xidz_a": _xidz_a,
+    "_zidz_s": _zidz_s,
+    "_zidz_a": _zidz_a,
+    "_modulo": _modulo,
+    "_pulse_s": _pulse_s,
+    "_pulse_a": _pulse_a,
+    "_pulse_train_s": _pulse_train_s,
+    "_pulse_train_a": _pulse_train_a,
+    "_delay_order": _delay_order,
+    "_smooth_order": _smooth_order,
+    "_pow": _pow,
 }
 
 
@@ -144,9 +156,10 @@ def _toposort(keys, deps, nodes) -> list:
         if s == 2:
             return
         if s == 1:
-            cyc = [nodes[p].name for p in path[path.index(k):]]
-            raise SimulationError("simultaneous equations (a loop without a stock): "
-                                  + " -> ".join(cyc))
+            cyc = [nodes[p].name for p in path[path.index(k) :]]
+            raise SimulationError(
+                "simultaneous equations (a loop without a stock): " + " -> ".join(cyc)
+            )
         state[k] = 1
         for d in sorted(deps(k)):
             if d in keys:
@@ -196,14 +209,19 @@ class Program:
         for c in controls:
             if nodes[c].dynamic or nodes[c].array:
                 raise UnsupportedFunctionError(
-                    "a control variable that changes with time or between runs",
-                    nodes[c].name)
+                    "a control variable that changes with time or between runs", nodes[c].name
+                )
         self.init_order = _toposort(needed, lambda k: _deps_init(nodes[k]), nodes)
-        self.run_order = [k for k in run_order if nodes[k].dynamic and nodes[k].kind in (
-            "aux", "smooth", "delay", "delayn")]
+        self.run_order = [
+            k
+            for k in run_order
+            if nodes[k].dynamic and nodes[k].kind in ("aux", "smooth", "delay", "delayn")
+        ]
         self.controls_order = _toposort(
             set().union(*(self._closure(c) for c in controls)),
-            lambda k: _deps_init(nodes[k]), nodes)
+            lambda k: _deps_init(nodes[k]),
+            nodes,
+        )
         self.source = self._emit()
         namespace = dict(HELPERS)
         for k in needed:
@@ -244,8 +262,10 @@ class Program:
             order = f"_smooth_order({a['order']}, {n.name!r})" if "order" in a else n.order
             return [f"o{k} = {order}", f"S{k} = [{a['init']}] * o{k}", f"{k} = S{k}[-1]"]
         order = a["order"] if "order" in a else n.order
-        lines = [f"o{k} = _delay_order({order}, time_step, {a['time']}, {n.name!r})",
-                 f"S{k} = [{a['init']} * {a['time']}] * o{k}"]
+        lines = [
+            f"o{k} = _delay_order({order}, time_step, {a['time']}, {n.name!r})",
+            f"S{k} = [{a['init']} * {a['time']}] * o{k}",
+        ]
         if n.kind == "delay":
             return lines + [f"{k} = S{k}[-1] / {a['time']}"]
         return lines + [f"T{k} = [{a['time']}] * o{k}", f"{k} = S{k}[-1] / T{k}[0]"]
@@ -270,21 +290,31 @@ class Program:
             return [f"d{k} = {self._code(n)}"], [f"{k} = {upd}"]
         upd = [f"S{k} = [s + d * time_step for s, d in zip(S{k}, d{k})]"]
         if n.kind == "smooth":
-            return [f"d{k} = []", f"g = {a['input']}",
-                    f"for s in S{k}:",
-                    f"    d{k}.append((g - s) * o{k} / {a['time']})",
-                    "    g = s"], upd
+            return [
+                f"d{k} = []",
+                f"g = {a['input']}",
+                f"for s in S{k}:",
+                f"    d{k}.append((g - s) * o{k} / {a['time']})",
+                "    g = s",
+            ], upd
         if n.kind == "delay":
-            return [f"d{k} = []", f"g = {a['input']}",
-                    f"for s in S{k}:",
-                    f"    f = s / {a['time']}",
-                    f"    d{k}.append((g - f) * o{k})",
-                    "    g = f"], upd
-        return [f"T{k} = [{a['time']}] + T{k}[:-1]", f"d{k} = []", f"g = {a['input']}",
-                f"for s, tt in zip(S{k}, T{k}):",
-                "    f = s / tt",
+            return [
+                f"d{k} = []",
+                f"g = {a['input']}",
+                f"for s in S{k}:",
+                f"    f = s / {a['time']}",
                 f"    d{k}.append((g - f) * o{k})",
-                "    g = f"], upd
+                "    g = f",
+            ], upd
+        return [
+            f"T{k} = [{a['time']}] + T{k}[:-1]",
+            f"d{k} = []",
+            f"g = {a['input']}",
+            f"for s, tt in zip(S{k}, T{k}):",
+            "    f = s / tt",
+            f"    d{k}.append((g - f) * o{k})",
+            "    g = f",
+        ], upd
 
     def _emit(self) -> str:
         nodes = self.comp.nodes
@@ -296,8 +326,7 @@ class Program:
                 src.append(ind + f"{k} = {self._code(n)}")
             else:
                 src += [ind + line for line in self._init_line(k)]
-        src.append(ind + "return {" + ", ".join(f"{c!r}: {c}" for c in CONTROL_KEYS.values())
-                   + "}")
+        src.append(ind + "return {" + ", ".join(f"{c!r}: {c}" for c in CONTROL_KEYS.values()) + "}")
         src += ["", "", "def simulate(P, times, save, out):", ind + "time = times[0]"]
         src += [ind + f"{c} = P[{c!r}]" for c in CONTROL_KEYS.values()]
         for k in self.init_order:
@@ -315,7 +344,10 @@ class Program:
                 updates += u
         pre_loop, body = optimise(body + ddts, updates)
         src += [ind + line for line in pre_loop]
-        src += [ind + "j = 0", ind + "last = len(times) - 1",
-                ind + "for i, time in enumerate(times):"]
+        src += [
+            ind + "j = 0",
+            ind + "last = len(times) - 1",
+            ind + "for i, time in enumerate(times):",
+        ]
         src += [ind * 2 + line for line in body]
         return "\n".join(src) + "\n"

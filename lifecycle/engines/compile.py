@@ -23,8 +23,12 @@ import numpy as np
 from ..errors import ModelFileError, UnsupportedFunctionError
 from ..model import canonical
 
-CONTROL_KEYS = {"initialtime": "initial_time", "finaltime": "final_time",
-                "timestep": "time_step", "saveper": "saveper"}
+CONTROL_KEYS = {
+    "initialtime": "initial_time",
+    "finaltime": "final_time",
+    "timestep": "time_step",
+    "saveper": "saveper",
+}
 SMALL = 1e-6  # PySD's SMALL_VENSIM
 
 # Functions of arrays: name -> (arity or set of arities, template over a0, a1, ...).
@@ -50,11 +54,26 @@ _DIRECT = {
     "zidz": ({2}, None),
     "if_then_else": ({3}, None),
 }
-_VENSIM_NAME = {"if_then_else": "IF THEN ELSE", "pulse_train": "PULSE TRAIN",
-                "delay_n": "DELAY N", "smooth_n": "SMOOTH N"}
+_VENSIM_NAME = {
+    "if_then_else": "IF THEN ELSE",
+    "pulse_train": "PULSE TRAIN",
+    "delay_n": "DELAY N",
+    "smooth_n": "SMOOTH N",
+}
 
-_OPS = {"^": "**", "*": "*", "/": "/", "+": "+", "-": "-", "=": "==", "<>": "!=",
-        ">=": ">=", ">": ">", "<=": "<=", "<": "<"}
+_OPS = {
+    "^": "**",
+    "*": "*",
+    "/": "/",
+    "+": "+",
+    "-": "-",
+    "=": "==",
+    "<>": "!=",
+    ">=": ">=",
+    ">": ">",
+    "<=": "<=",
+    "<": "<",
+}
 
 
 def vensim_name(function: str) -> str:
@@ -178,8 +197,15 @@ class Compiler:
         if isinstance(ast, ae.IntegStructure):
             refs: set = set()
             self.expr(ast.flow, refs)
-            return Node(key, name, "integ", ast=ast.flow, refs=refs,
-                        args={"init": self._arg(ast.initial)}, nonneg=bool(ast.non_negative))
+            return Node(
+                key,
+                name,
+                "integ",
+                ast=ast.flow,
+                refs=refs,
+                args={"init": self._arg(ast.initial)},
+                nonneg=bool(ast.non_negative),
+            )
         refs = set()
         self.expr(ast, refs)
         return Node(key, name, kind, ast=ast, refs=refs)
@@ -206,7 +232,8 @@ class Compiler:
         key = self.by_name.get(canonical(reference))
         if key is None:
             raise ModelFileError(
-                f"{self.path}: '{self._element}' refers to '{reference}', which is not defined")
+                f"{self.path}: '{self._element}' refers to '{reference}', which is not defined"
+            )
         return key
 
     # -- expressions ---------------------------------------------------------------------
@@ -260,28 +287,51 @@ class Compiler:
             key = self._hidden("integ")
             refs: set = set()
             self.expr(ast.flow, refs)
-            self.nodes[key] = Node(key, f"{el} (INTEG)", "integ", ast=ast.flow, refs=refs,
-                                   args={"init": self._arg(ast.initial)},
-                                   nonneg=bool(ast.non_negative))
+            self.nodes[key] = Node(
+                key,
+                f"{el} (INTEG)",
+                "integ",
+                ast=ast.flow,
+                refs=refs,
+                args={"init": self._arg(ast.initial)},
+                nonneg=bool(ast.non_negative),
+            )
             return key
         if isinstance(ast, ae.SmoothStructure):
-            return self._stateful("smooth", order=int(ast.order), input=ast.input,
-                                  time=ast.smooth_time, init=ast.initial)
+            return self._stateful(
+                "smooth",
+                order=int(ast.order),
+                input=ast.input,
+                time=ast.smooth_time,
+                init=ast.initial,
+            )
         if isinstance(ast, ae.SmoothNStructure):
-            return self._stateful("smooth", input=ast.input, time=ast.smooth_time,
-                                  init=ast.initial, n=ast.order)
+            return self._stateful(
+                "smooth", input=ast.input, time=ast.smooth_time, init=ast.initial, n=ast.order
+            )
         if isinstance(ast, ae.DelayStructure):
-            return self._stateful("delay", order=int(ast.order), input=ast.input,
-                                  time=ast.delay_time, init=ast.initial)
+            return self._stateful(
+                "delay",
+                order=int(ast.order),
+                input=ast.input,
+                time=ast.delay_time,
+                init=ast.initial,
+            )
         if isinstance(ast, ae.DelayNStructure):
-            return self._stateful("delayn", input=ast.input, time=ast.delay_time,
-                                  init=ast.initial, n=ast.order)
-        name = {"DelayFixedStructure": "DELAY FIXED", "TrendStructure": "TREND",
-                "ForecastStructure": "FORECAST", "SampleIfTrueStructure": "SAMPLE IF TRUE",
-                "GameStructure": "GAME", "LookupsStructure": "a lookup table in an equation",
-                "DataStructure": "DATA", "AllocateAvailableStructure": "ALLOCATE AVAILABLE",
-                "AllocateByPriorityStructure": "ALLOCATE BY PRIORITY",
-                }.get(type(ast).__name__)
+            return self._stateful(
+                "delayn", input=ast.input, time=ast.delay_time, init=ast.initial, n=ast.order
+            )
+        name = {
+            "DelayFixedStructure": "DELAY FIXED",
+            "TrendStructure": "TREND",
+            "ForecastStructure": "FORECAST",
+            "SampleIfTrueStructure": "SAMPLE IF TRUE",
+            "GameStructure": "GAME",
+            "LookupsStructure": "a lookup table in an equation",
+            "DataStructure": "DATA",
+            "AllocateAvailableStructure": "ALLOCATE AVAILABLE",
+            "AllocateByPriorityStructure": "ALLOCATE BY PRIORITY",
+        }.get(type(ast).__name__)
         if name is None:
             name = type(ast).__name__.replace("Structure", "").upper()
             if name.startswith("GET"):
@@ -293,8 +343,9 @@ class Compiler:
         args = {role: self._arg(a) for role, a in asts.items()}
         if "n" in args:
             args["order"] = args.pop("n")
-        label = {"initial": "INITIAL", "smooth": "SMOOTH", "delay": "DELAY",
-                 "delayn": "DELAY N"}[kind]
+        label = {"initial": "INITIAL", "smooth": "SMOOTH", "delay": "DELAY", "delayn": "DELAY N"}[
+            kind
+        ]
         self.nodes[key] = Node(key, f"{self._element} ({label})", kind, args=args, order=order)
         return key
 
@@ -334,8 +385,9 @@ class Compiler:
         key = self.by_name.get(canonical(fname))
         if key is not None and key in self.nodes and self.nodes[key].kind == "lookup":
             if len(ast.arguments) != 1:
-                raise UnsupportedFunctionError(f"lookup {fname} with several arguments",
-                                               self._element)
+                raise UnsupportedFunctionError(
+                    f"lookup {fname} with several arguments", self._element
+                )
             refs.add(key)
             return f"np.interp({self.expr(ast.arguments[0], refs, array)}, *{key})"
         if fname not in _DIRECT:
@@ -343,7 +395,8 @@ class Compiler:
         arities, template = _DIRECT[fname]
         if len(ast.arguments) not in arities:
             raise UnsupportedFunctionError(
-                f"{vensim_name(fname)} with {len(ast.arguments)} arguments", self._element)
+                f"{vensim_name(fname)} with {len(ast.arguments)} arguments", self._element
+            )
         a = [self.expr(x, refs, array) for x in ast.arguments]
         if fname in ("step", "ramp", "pulse", "pulse_train"):
             refs.update({"time", "time_step"})

@@ -81,8 +81,9 @@ def optimise(body: list[str], rest: list[str]) -> tuple[list[str], list[str]]:
     (pre_loop, body) : lines to run once before the loop, and the new body.
     """
     tree = ast.parse("\n".join(body + rest))
-    assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
-                and isinstance(n.ctx, ast.Store)}
+    assigned = {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
     variant = assigned | {"time", "i", "j"}
     simple = []
     for line in body:

@@ -123,8 +123,9 @@ class SimlinModel:
             try:
                 sim = self.model.simulate(overrides=overrides, enable_ltm=False)
                 sim.run_to_end()
-                series = {v: np.asarray(sim.get_series(self.ident(v)), dtype=float)
-                          for v in variables}
+                series = {
+                    v: np.asarray(sim.get_series(self.ident(v)), dtype=float) for v in variables
+                }
                 time = np.asarray(sim.get_series("time"), dtype=float)
             except self._simlin.SimlinError as exc:
                 raise SimulationError(f"{self.path.name}: Simlin run failed: {exc}") from exc
