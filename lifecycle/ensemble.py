@@ -166,7 +166,7 @@ def _run_batch(model, columns, base, n, names, settings):
     res = bm.run(params, n, names, **settings)
     data = {}
     for name in names:
-        v = np.array(res.values[bm.comp.nodes[bm.key(name)].name], dtype=float)
+        v = np.asarray(res.values[bm.comp.nodes[bm.key(name)].name], dtype=float)  # owned
         v[~np.isfinite(v)] = np.nan
         data[name] = v
     return res.time, data
