@@ -7,6 +7,7 @@ line where it can be found, and a fix.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import math
 import re
@@ -24,7 +25,7 @@ from .errors import (
     ScenarioError,
     UnknownParameterError,
 )
-from .model import Model, canonical, load_model
+from .model import CONTROL, Model, load_model
 
 TOP_KEYS = ("name", "description", "extends", "model", "params", "run")
 RUN_KEYS = ("final_time", "time_step", "saveper")
@@ -62,20 +63,27 @@ class Scenario:
 
 
 def _line_of(text: str, key: str, section: str | None = None) -> int | None:
-    """Line number (1-based) of ``key`` in a TOML text, within ``[section]`` if given."""
+    """Line number (1-based) of ``key`` in a TOML text, within ``[section]`` if given, else
+    at the top level (a ``[key]`` table header counts)."""
     current = None
     for no, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         m = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
         if m:
             current = m.group(1).strip().strip('"')
+            if section is None and current == key:
+                return no
             continue
-        if section is not None and current != section:
+        if current != section:
             continue
         m = re.match(r'^(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_\- ]+?))\s*=', stripped)
         if m and (m.group(1) or m.group(2) or m.group(3) or "").strip() == key:
             return no
     return None
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def _is_number(value) -> bool:
@@ -98,9 +106,20 @@ def check_param(
     except NotAConstantError as exc:
         return None, Problem(
             where,
-            f"'{exc.name}' is a {exc.kind.lower()} computed by {model.name}, not a constant",
+            f"'{exc.name}' is {_article(exc.kind)} {exc.kind.lower()} computed by {model.name}, "
+            "not a constant",
             line,
             "set one of the constants it depends on (see `lifecycle params`)",
+        )
+    if const.name in CONTROL:
+        key = const.name.lower().replace(" ", "_")
+        return None, Problem(
+            where,
+            f"'{const.name}' is a simulation setting, not a parameter of {model.name}",
+            line,
+            (f"set {key} in the scenario's [run] table"
+             + (f" or use --{key.replace('_', '-')}" if key != "saveper" else ""))
+            if key in RUN_KEYS else "it cannot be changed by a scenario",
         )
     if not _is_number(value):
         return None, Problem(
@@ -153,8 +172,10 @@ def _read_toml(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        msg = getattr(exc, "msg", str(exc))
+        # Python < 3.14 has no lineno/msg attributes: read them from "(at line 3, column 5)"
+        m = re.search(r"\s*\(at line (\d+), column \d+\)$", str(exc))
+        line = getattr(exc, "lineno", None) or (int(m.group(1)) if m else None)
+        msg = getattr(exc, "msg", None) or (str(exc)[: m.start()] if m else str(exc))
         problems.append(Problem(str(path), f"malformed TOML: {msg}", line,
                                 'write `"name" = value` lines under [params]'))
         return None, text
@@ -202,10 +223,10 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
     data, text = _read_toml(path, problems)
     if data is None:
         return None, model
-    sha = hashlib.sha256(text.encode()).hexdigest()
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()  # of the file as stored (CRLF too)
     for key in data:
         if key not in TOP_KEYS:
-            hint = [k for k in TOP_KEYS if canonical(k)[:3] == canonical(key)[:3]]
+            hint = difflib.get_close_matches(key.lower(), TOP_KEYS, n=1, cutoff=0.6)
             problems.append(Problem(where, f"unknown key '{key}'", _line_of(text, key),
                                     f"did you mean '{hint[0]}'?" if hint else
                                     "allowed: " + ", ".join(TOP_KEYS)))
@@ -217,8 +238,9 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
         mpath = (path.parent / data["model"]).resolve()
         try:
             file_model = load_model(mpath)
-        except ModelFileError:
-            problems.append(Problem(where, f"model file not found: {data['model']}",
+        except ModelFileError as exc:
+            what = "not found" if not mpath.is_file() else f"unusable ({exc})"
+            problems.append(Problem(where, f"model file {what}: {data['model']}",
                                     _line_of(text, "model"),
                                     "give a path relative to the scenario file"))
             return None, model
