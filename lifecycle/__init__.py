@@ -11,7 +11,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .calibration import IdentifiabilityWarning, calibrate
 from .calibration_result import CalibrationResult
+from .calibration_setup import Parameter
 from .data import read_data
+from .ensemble import ensemble
 from .errors import (
     CalibrationError,
     DataError,
@@ -50,6 +52,7 @@ __all__ = [
     "MonteCarloResult",
     "NotAConstantError",
     "OutOfRangeError",
+    "Parameter",
     "Problem",
     "Scenario",
     "ScenarioError",
@@ -61,6 +64,7 @@ __all__ = [
     "__version__",
     "calibrate",
     "classify",
+    "ensemble",
     "load_model",
     "load_scenario",
     "load_scenarios",
