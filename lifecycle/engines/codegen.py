@@ -71,7 +71,7 @@ def _pow(x, y):
     """
     if np.ndim(y) or not np.ndim(x):
         return x**y
-    if y == int(y) and 2 < y <= 8:
+    if 2 < y <= 8 and y == int(y):  # NaN and inf fail the range test first
         k = int(y)
         out = None
         base = x
