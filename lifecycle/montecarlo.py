@@ -9,14 +9,9 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import re
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +20,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from .errors import LifecycleError, Problem, ScenarioError, SimulationError
+from .runner import atomic_dir, slug, versions
 from .uncertain import UncertainSpec
 
 #: percentiles of the bands: the median and the edges of the 50/75/95/100 % envelopes
@@ -61,20 +57,6 @@ def run_ensemble(model, samples: pd.DataFrame, *, scenario=None, variables=None)
     return ensemble(model, samples, scenario=scenario, variables=variables, engine="auto")
 
 
-def versions() -> dict[str, str]:
-    out = {}
-    for pkg in ("lifecycle", "pysd", "numpy", "scipy", "pandas", "xarray", "SALib", "matplotlib"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "absent"
-    return out
-
-
-def slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower() or "var"
-
-
 def save_figure(fig: Figure, path: Path) -> None:
     """Save byte-stably, in the project's figure style (:func:`lifecycle.plotting.save_figure`)."""
     from .plotting import save_figure as _save
@@ -97,24 +79,12 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 def write_atomically(target, fill) -> Path:
     """Call ``fill(tmp_dir)`` on a fresh folder beside ``target``, then rename it to ``target``.
 
-    Nothing appears at ``target`` unless ``fill`` succeeds; an existing ``target`` is replaced.
+    Nothing appears at ``target`` unless ``fill`` succeeds; an existing ``target`` is replaced
+    (:func:`lifecycle.runner.atomic_dir`).
     """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
+    with atomic_dir(target) as tmp:
         fill(tmp)
-        old = None
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            os.replace(target, old / "x")
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    return Path(target)
 
 
 def default_variables(model) -> list[str]:
