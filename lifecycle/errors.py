@@ -93,6 +93,18 @@ class CalibrationError(LifecycleError, ValueError):
     """A calibration set up so that it cannot run (bad bounds, times outside the horizon...)."""
 
 
+class SensitivityError(LifecycleError, ValueError):
+    """A sensitivity analysis set up so that it cannot run (bad metric, bad sample size)."""
+
+
+class MetricError(SensitivityError):
+    """One or more metrics that cannot be parsed or refer to unknown variables."""
+
+    def __init__(self, messages: list[str]):
+        self.messages = list(messages)
+        super().__init__("\n".join(self.messages))
+
+
 class UnsupportedFunctionError(LifecycleError, NotImplementedError):
     """A model construct the batch engine cannot evaluate; names the function and variable."""
 

@@ -36,7 +36,7 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from .errors import LifecycleError, SimulationError
+from .errors import LifecycleError, MetricError, SensitivityError, SimulationError
 from .montecarlo import (
     check_overlap,
     run_ensemble,
@@ -47,19 +47,6 @@ from .montecarlo import (
     write_csv,
 )
 from .uncertain import UncertainSpec
-
-
-class SensitivityError(LifecycleError, ValueError):
-    """A sensitivity analysis set up so that it cannot run (bad metric, bad sample size)."""
-
-
-class MetricError(SensitivityError):
-    """One or more metrics that cannot be parsed or refer to unknown variables."""
-
-    def __init__(self, messages: Sequence[str]):
-        self.messages = list(messages)
-        super().__init__("\n".join(self.messages))
-
 
 KINDS = ("at", "peak", "tpeak", "final", "mean")
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
