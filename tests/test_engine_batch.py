@@ -263,3 +263,13 @@ def test_division_by_zero_fails_like_pysd_when_shared_and_gives_inf_per_run(tmp_
         bm.run({}, 3, ["x"])  # the same in every run: a Python float, as in PySD
     res = bm.run({"zero": np.array([0.0, 2.0])}, 2, ["x"])
     np.testing.assert_array_equal(res.values["x"][:, 0], [np.inf, 0.5])
+
+
+@pytest.mark.parametrize("y", [1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 2.5, 1 / 6, -2.0])
+def test_multiplied_out_powers_agree_with_np_power(y):
+    from lifecycle.engines.codegen import _pow
+
+    x = np.array([-1.7, -0.3, 0.0, 1e-3, 0.5, 1.0, 2.0, 37.5, 1e10])
+    with np.errstate(all="ignore"):  # 0 ** -2 and (-1.7) ** 1.5, as in the engine
+        # a few roundings of a multiplication against one correctly rounded pow
+        np.testing.assert_allclose(_pow(x, y), np.power(x, y), rtol=1e-15, equal_nan=True)
