@@ -21,6 +21,11 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 class LifecycleGroup(click.Group):
     """Maps every :class:`LifecycleError` to its message and exit code, in one place."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # the command line as given, for run.json (sys.argv is the host's when run in-process)
+        ctx.meta["lifecycle.argv"] = list(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -109,14 +114,24 @@ def run(scenarios, outdir, variables, final_time, time_step, assignments, fmt, f
     from .runner import provenance, run_scenarios, write_results
     from .scenarios import load_scenarios, parse_assignments
 
-    model = _model(model_path)
-    scens = load_scenarios(scenarios, model)
-    extra = parse_assignments(assignments, model)
     _check_times(final_time, time_step)
+    model = _model(model_path)
+    problems = []  # the files' and --set's problems, reported together
+    try:
+        scens = load_scenarios(scenarios, model)
+    except ScenarioError as exc:
+        problems += exc.problems
+    try:
+        extra = parse_assignments(assignments, model)
+    except ScenarioError as exc:
+        problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
     names = _resolve_vars(model, split_names(variables))
     results = run_scenarios(model, scens, params=extra, variables=names,
                             final_time=final_time, time_step=time_step)
-    record = provenance(model, scens, extra_params=extra,
+    argv = click.get_current_context().meta.get("lifecycle.argv", sys.argv[1:])
+    record = provenance(model, scens, command=["lifecycle", *argv], extra_params=extra,
                         settings={"final_time": final_time, "time_step": time_step,
                                   "format": fmt})
     out = write_results(outdir, results, model=model, scenarios=scens, record=record,

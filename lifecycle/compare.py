@@ -49,6 +49,11 @@ def compare_scenarios(
     from .plotting import plot_scenarios, plot_variable, save_figure
     from .stages import stage_sequence
 
+    output = Path(output)
+    single = output.suffix.lower() in FIGURE_SUFFIXES
+    if output.suffix and not single:  # checked before anything runs
+        raise DataError(f"-o {output}: a figure must end in .png, .svg or .pdf "
+                        "(or give a folder name without a suffix)")
     base = pick_baseline(scenarios, baseline)
     variables = list(variables or [v for v in FIGURE_VARIABLES if v in model.variables])
     size = [v for v in ("Firms", "Employment") if v in model.variables]
@@ -60,11 +65,6 @@ def compare_scenarios(
         stages = stage_sequence(results[base], size) if size else None
     except LifecycleError:
         stages = None
-    output = Path(output)
-    single = output.suffix.lower() in FIGURE_SUFFIXES
-    if output.suffix and not single:
-        raise DataError(f"-o {output}: a figure must end in .png, .svg or .pdf "
-                        "(or give a folder name without a suffix)")
     kw = {"baseline": base, "units": units, "stages": stages, "diff": diff,
           "relative": relative}
     if single:

@@ -261,9 +261,14 @@ def write_results(
     columns = list(next(iter(results.values())).columns)
     with atomic_dir(outdir) as tmp:
         files = {}
+        used = {"combined", "summary", "run", "comparison"}  # never overwrite these
         for s in scenarios:
             df = results[s.name]
-            stem = slug(s.path.stem if s.path else s.name)
+            stem = first = slug(s.path.stem if s.path else s.name)
+            k = 2
+            while stem in used:  # same file name in two folders, or a reserved name
+                stem, k = f"{first}_{k}", k + 1
+            used.add(stem)
             if fmt == "nc":
                 path = tmp / f"{stem}.nc"
                 df.to_xarray().to_netcdf(path, engine="scipy")
