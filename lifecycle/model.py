@@ -258,6 +258,8 @@ class Model:
                     params=overrides,
                     return_columns=columns,
                     progress=False,
+                    # PySD advises against output caching when TIME STEP << SAVEPER
+                    cache_output=False,
                     **kwargs,
                 )
             except Exception as exc:
