@@ -109,7 +109,30 @@ def optimise(body: list[str], rest: list[str]) -> tuple[list[str], list[str]]:
             new = rewriter.generic_visit(expr)
         else:
             new = expr
-        out += rewriter.before
+        for stmt in rewriter.before + [f"{target} = {ast.unparse(new)}"]:
+            out += _in_place(stmt)
         rewriter.before = []
-        out.append(f"{target} = {ast.unparse(new)}")
     return pre_loop, out + rest
+
+
+_AUG = {ast.Add: "+=", ast.Sub: "-=", ast.Mult: "*=", ast.Div: "/="}
+
+
+def _in_place(stmt: str) -> list[str]:
+    """``t = a + b * c - d`` -> ``t = a + b * c``, ``t -= d``: the same operations in the same
+    order, but the running result is updated in place instead of reallocated.
+
+    Safe because ``t`` is new: the first operation returns a fresh array (or an immutable
+    number, for which ``-=`` rebinds), and no statement of the loop refers to its own target.
+    """
+    target, expr = stmt.split(" = ", 1)
+    node = ast.parse(expr, mode="eval").body
+    steps = []
+    while (
+        isinstance(node, ast.BinOp) and type(node.op) in _AUG and isinstance(node.left, ast.BinOp)
+    ):
+        steps.append(f"{target} {_AUG[type(node.op)]} {ast.unparse(node.right)}")
+        node = node.left
+    if not steps or target in _names(ast.parse(expr, mode="eval")):
+        return [stmt]
+    return [f"{target} = {ast.unparse(node)}"] + steps[::-1]
