@@ -355,6 +355,18 @@ def test_validate_ok(tmp_path):
     ]
 
 
+def test_validate_and_run_a_cin_changes_file(tmp_path):
+    cin = write(tmp_path, "policy.cin",
+                "{Vensim changes}\nNetworking_Initiative_Intensity = 0.25\n")
+    assert invoke("validate", cin).stdout == f"ok: {cin} ('policy', 1 constant(s) set)\n"
+    invoke("run", cin, "-o", tmp_path / "o", "--final-time", 1, "--vars", "Firms")
+    rec = json.loads((tmp_path / "o" / "run.json").read_text())
+    assert rec["scenarios"][0]["name"] == "policy"
+    assert rec["scenarios"][0]["overrides"] == {NII: 0.25}
+    assert rec["scenarios"][0]["sha256"] == hashlib.sha256(cin.read_bytes()).hexdigest()
+    assert len(pd.read_csv(tmp_path / "o" / "policy.csv")) == 3
+
+
 def test_validate_all_shipped_scenarios():
     files = sorted(SCENARIOS.glob("*.toml"))
     result = invoke("validate", *files)
@@ -633,3 +645,27 @@ def test_python_dash_m_lifecycle_version():
                           text=True, cwd=ROOT, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"lifecycle, version {lifecycle.__version__}\n"
+
+
+# -- progress bar ----------------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("tty", "n"), [(True, 2), (False, 2), (True, 1)])
+def test_progress_bar_only_on_a_terminal_for_several_scenarios(monkeypatch, capsys, tty, n):
+    from lifecycle import load_model
+    from lifecycle.runner import run_scenarios
+    from lifecycle.scenarios import Scenario
+
+    err = _Terminal() if tty else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    model = load_model(NAN_MODEL)
+    scens = [Scenario(name=f"s{k}", params={"Fail Time": 50.0 + k}) for k in range(n)]
+    results = run_scenarios(model, scens, final_time=2)
+    assert list(results) == [s.name for s in scens]
+    assert ("running scenarios" in err.getvalue()) == (tty and n > 1)
+    assert capsys.readouterr().out == ""  # stdout stays clean
