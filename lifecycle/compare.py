@@ -54,6 +54,8 @@ def compare_scenarios(
     if output.suffix and not single:  # checked before anything runs
         raise DataError(f"-o {output}: a figure must end in .png, .svg or .pdf "
                         "(or give a folder name without a suffix)")
+    if not single and output.exists() and not output.is_dir():
+        raise DataError(f"-o {output} is a file, not a folder (fix: choose another name)")
     base = pick_baseline(scenarios, baseline)
     variables = list(variables or [v for v in FIGURE_VARIABLES if v in model.variables])
     size = [v for v in ("Firms", "Employment") if v in model.variables]

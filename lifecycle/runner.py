@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import LifecycleError
+from .errors import DataError, LifecycleError
 from .model import Model
 from .scenarios import Scenario, merged_params
 
@@ -224,6 +224,8 @@ def atomic_dir(target: str | os.PathLike):
     output folder is never half-written.
     """
     target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise DataError(f"{target} is a file, not a folder (fix: choose another output name)")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:

@@ -519,6 +519,27 @@ def test_compare_bad_invocation_exit_2_writes_nothing(tmp_path, monkeypatch, arg
     assert list(tmp_path.iterdir()) == []
 
 
+def test_output_that_is_an_existing_file_is_refused_and_kept(tmp_path):
+    afile = write(tmp_path, "afile", "keep me\n")
+    for command in ("run", "compare"):
+        result = invoke(command, BASELINE, "-o", afile, ok=2)
+        assert "afile" in result.stderr and "is a file" in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]
+    assert afile.read_text() == "keep me\n"
+
+
+def test_atomic_dir_keeps_the_target_when_the_body_fails(tmp_path):
+    from lifecycle.runner import atomic_dir
+
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "old.csv").write_text("old")
+    with pytest.raises(RuntimeError), atomic_dir(target) as tmp:
+        (tmp / "new.csv").write_text("half")
+        raise RuntimeError("failed half-way")
+    assert listing(tmp_path) == {"out/old.csv": b"old"}
+
+
 def test_compare_run_failure_exit_1(tmp_path):
     ok = write(tmp_path, "ok.toml", 'name = "ok"\n')
     fail = write(tmp_path, "fail.toml", '[params]\n"Fail Time" = 2\n')
