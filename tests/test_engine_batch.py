@@ -273,3 +273,15 @@ def test_multiplied_out_powers_agree_with_np_power(y):
     with np.errstate(all="ignore"):  # 0 ** -2 and (-1.7) ** 1.5, as in the engine
         # a few roundings of a multiplication against one correctly rounded pow
         np.testing.assert_allclose(_pow(x, y), np.power(x, y), rtol=1e-15, equal_nan=True)
+
+
+def test_products_of_conditions_survive_the_in_place_rewrite(tmp_path):
+    # (a > b) * (c < d) is a bool array per run; "+ gain" must not be added in place to it
+    mdl = tmp_path / "m.mdl"
+    mdl.write_text(
+        "{UTF-8}\ngain = 1 ~ Dmnl [0,5] ~ |\n"
+        "x = (Time > 2) * (Time < 5 * gain) + gain - (Time > 1) * gain * 2 ~ Dmnl ~ |\n"
+        "s = INTEG(x, 0) ~ Dmnl ~ |\nFINAL TIME = 10 ~ Year ~ |\nINITIAL TIME = 0 ~ Year ~ |\n"
+        "SAVEPER = 1 ~ Year ~ |\nTIME STEP = 0.5 ~ Year ~ |\n"
+    )
+    _compare_with_pysd(Model(mdl), {"gain": np.array([0.5, 2.0])}, 2)

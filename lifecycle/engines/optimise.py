@@ -98,6 +98,7 @@ def optimise(body: list[str], rest: list[str]) -> tuple[list[str], list[str]]:
             _count(item[1], counts)
     pre_loop: list[str] = []
     rewriter = _Rewriter(counts, variant, {}, pre_loop)
+    lowering = _Lowering()
     out = []
     for line, item in zip(body, simple, strict=True):
         if item is None:
@@ -110,7 +111,7 @@ def optimise(body: list[str], rest: list[str]) -> tuple[list[str], list[str]]:
         else:
             new = expr
         for stmt in rewriter.before + [f"{target} = {ast.unparse(new)}"]:
-            out += _in_place(stmt)
+            out += lowering.statement(stmt)
         rewriter.before = []
     return pre_loop, out + rest
 
@@ -118,21 +119,74 @@ def optimise(body: list[str], rest: list[str]) -> tuple[list[str], list[str]]:
 _AUG = {ast.Add: "+=", ast.Sub: "-=", ast.Mult: "*=", ast.Div: "/="}
 
 
-def _in_place(stmt: str) -> list[str]:
-    """``t = a + b * c - d`` -> ``t = a + b * c``, ``t -= d``: the same operations in the same
-    order, but the running result is updated in place instead of reallocated.
+def _boolish(node: ast.AST) -> bool:
+    if isinstance(node, (ast.Compare, ast.BoolOp)):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return True
+    func = node.func if isinstance(node, ast.Call) else None
+    return isinstance(func, ast.Attribute) and func.attr.startswith("logical_")
+
+
+class _Lowering:
+    """Chains ``a + b * c - d`` become ``t = a + b * c`` then ``t -= d``: the same operations
+    in the same order, with the running result updated in place instead of reallocated.
 
     Safe because ``t`` is new: the first operation returns a fresh array (or an immutable
-    number, for which ``-=`` rebinds), and no statement of the loop refers to its own target.
+    number, for which ``-=`` rebinds). Branches of conditionals are left alone.
     """
-    target, expr = stmt.split(" = ", 1)
-    node = ast.parse(expr, mode="eval").body
-    steps = []
-    while (
-        isinstance(node, ast.BinOp) and type(node.op) in _AUG and isinstance(node.left, ast.BinOp)
-    ):
-        steps.append(f"{target} {_AUG[type(node.op)]} {ast.unparse(node.right)}")
-        node = node.left
-    if not steps or target in _names(ast.parse(expr, mode="eval")):
-        return [stmt]
-    return [f"{target} = {ast.unparse(node)}"] + steps[::-1]
+
+    def __init__(self):
+        self.serial = 0
+
+    def statement(self, stmt: str) -> list[str]:
+        target, expr = stmt.split(" = ", 1)
+        out: list[str] = []
+        node = self.lower(ast.parse(expr, mode="eval").body, out)
+        if not out:
+            return [stmt]
+        return out + [f"{target} = {ast.unparse(node)}"]
+
+    def lower(self, node: ast.AST, out: list[str]) -> ast.AST:
+        if isinstance(node, ast.IfExp):
+            node.test = self.lower(node.test, out)
+            return node
+        if (
+            isinstance(node, ast.BinOp)
+            and type(node.op) in _AUG
+            and isinstance(node.left, ast.BinOp)
+        ):
+            spine = []
+            while (
+                isinstance(node, ast.BinOp)
+                and type(node.op) in _AUG
+                and isinstance(node.left, ast.BinOp)
+            ):
+                spine.append((_AUG[type(node.op)], node.right))
+                node = node.left
+            if _boolish(node.left) and _boolish(node.right) and not isinstance(node.op, ast.Div):
+                # bool * bool is a bool array, which cannot take a float result in place
+                return self.lower_children(node, out)
+            base = self.lower_children(node, out)
+            self.serial += 1
+            name = f"_t{self.serial}"
+            out.append(f"{name} = {ast.unparse(base)}")
+            for op, right in reversed(spine):
+                out.append(f"{name} {op} {ast.unparse(self.lower(right, out))}")
+            return ast.Name(name, ast.Load())
+        return self.lower_children(node, out)
+
+    def lower_children(self, node: ast.AST, out: list[str]) -> ast.AST:
+        if isinstance(node, ast.BinOp):
+            node.left = self.lower(node.left, out)
+            node.right = self.lower(node.right, out)
+        elif isinstance(node, ast.UnaryOp):
+            node.operand = self.lower(node.operand, out)
+        elif isinstance(node, ast.Call):
+            node.args = [self.lower(a, out) for a in node.args]
+        elif isinstance(node, ast.Compare):
+            node.left = self.lower(node.left, out)
+            node.comparators = [self.lower(c, out) for c in node.comparators]
+        elif isinstance(node, ast.IfExp):
+            return self.lower(node, out)
+        return node
