@@ -1,8 +1,9 @@
-"""Common-subexpression elimination and loop-invariant hoisting for the generated loop.
+"""Rewrites of the generated loop that keep its results bit for bit.
 
-Both passes move whole subtrees of Python's own parse of the generated expressions, so every
-intermediate value is computed by exactly the same operations on the same operands: the
-results are identical bit for bit, only computed once instead of several times.
+Common subexpressions are computed once, loop invariants before the loop, and chains of
+``+ - * /`` update one running array in place. Each pass moves whole subtrees of Python's own
+parse of the generated expressions, so every intermediate value is computed by exactly the
+same operations on the same operands, in the same order.
 """
 
 from __future__ import annotations
