@@ -52,7 +52,7 @@ def format_params(model: Model, *, search: str | None = None, fmt: str = "table"
             for chunk in textwrap.wrap(r["comment"], 88) or [""]:
                 lines.append(f"# {chunk}".rstrip())
             lines.append(f"# units: {r['units'] or '-'}; range {_range(r['min'], r['max'])}")
-            lines.append(f'# "{r["name"]}" = {r["default"]:g}')
+            lines.append(f'# "{r["name"]}" = {r["default"]:.15g}')  # exact, not 6 digits
         return "\n".join(lines) + "\n"
     if df.empty:
         return f"no constant of {model.name} matches '{search}'\n"

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 import lifecycle
 from lifecycle.cli import cli, main
+from lifecycle.model import load_model
 from lifecycle.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -312,7 +313,7 @@ def test_run_tiny_model_succeeds_with_model_option(tmp_path):
     assert len(df) == 11  # the tiny model: FINAL TIME 10, SAVEPER 1
     rec = json.loads((out / "run.json").read_text())
     assert rec["model"]["sha256"] == hashlib.sha256(NAN_MODEL.read_bytes()).hexdigest()
-    assert rec["scenarios"][0]["parameters"] == {"Fail Time": 50.0}
+    assert rec["scenarios"][0]["parameters"] == {"Fail Time": 50.0, "Precise Rate": 0.123456789}
 
 
 @pytest.mark.parametrize(
@@ -582,8 +583,17 @@ def test_params_search():
 def test_params_of_another_model():
     df = pd.read_csv(io.StringIO(invoke("params", "--model", NAN_MODEL, "--format",
                                         "csv").stdout))
-    assert df["name"].tolist() == ["Fail Time"]
+    assert df["name"].tolist() == ["Fail Time", "Precise Rate"]
     assert df.iloc[0][["default", "min", "max"]].tolist() == [100, 0, 100]
+
+
+def test_params_toml_template_keeps_every_digit_of_the_defaults(tmp_path):
+    text = invoke("params", "--model", NAN_MODEL, "--format", "toml").stdout
+    assert '# "Precise Rate" = 0.123456789\n' in text
+    every = write(tmp_path, "every.toml", text.replace('\n# "', '\n"').replace(
+        'extends = "baseline.toml"\n', ""))
+    assert load_scenario(every, load_model(NAN_MODEL)).params == {
+        "Fail Time": 100.0, "Precise Rate": 0.123456789}
 
 
 def test_params_toml_template_parses_and_validates(tmp_path, cluster):
@@ -678,7 +688,6 @@ class _Terminal(io.StringIO):
 
 @pytest.mark.parametrize(("tty", "n"), [(True, 2), (False, 2), (True, 1)])
 def test_progress_bar_only_on_a_terminal_for_several_scenarios(monkeypatch, capsys, tty, n):
-    from lifecycle import load_model
     from lifecycle.runner import run_scenarios
     from lifecycle.scenarios import Scenario
 
