@@ -5,40 +5,75 @@ The same objects the command line uses::
     from lifecycle import load_model, load_scenario, run
     model = load_model()
     df = run(model, load_scenario("scenarios/networking_initiative.toml"))
+
+Names are imported on first use (PEP 562), so that ``lifecycle --help`` does not pay for
+scipy, SALib and matplotlib.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
-from .calibration import IdentifiabilityWarning, calibrate
-from .calibration_result import CalibrationResult
-from .calibration_setup import Parameter
-from .data import read_data
-from .ensemble import ensemble
 from .errors import (
     CalibrationError,
     DataError,
     LifecycleError,
+    MetricError,
     ModelFileError,
     NotAConstantError,
     OutOfRangeError,
     Problem,
     ScenarioError,
+    SensitivityError,
     SimulationError,
     UnknownParameterError,
     UnsupportedFunctionError,
 )
-from .model import Constant, Model, load_model
-from .montecarlo import MonteCarloResult, monte_carlo
-from .runner import run, run_scenarios, summary_table
-from .scenarios import Scenario, load_scenario, load_scenarios
-from .sensitivity import SensitivityResult, morris, sobol
-from .stages import Stage, classify, stage_sequence
-from .uncertain import load_uncertain
 
 try:
     __version__ = version("lifecycle")
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
+
+#: public name -> the module that defines it
+_LAZY = {
+    "CalibrationResult": "calibration_result",
+    "Constant": "model",
+    "IdentifiabilityWarning": "calibration",
+    "Model": "model",
+    "MonteCarloResult": "montecarlo",
+    "Parameter": "calibration_setup",
+    "Scenario": "scenarios",
+    "SensitivityResult": "sensitivity",
+    "Stage": "stages",
+    "calibrate": "calibration",
+    "classify": "stages",
+    "ensemble": "ensemble",
+    "load_model": "model",
+    "load_scenario": "scenarios",
+    "load_scenarios": "scenarios",
+    "load_uncertain": "uncertain",
+    "monte_carlo": "montecarlo",
+    "morris": "sensitivity",
+    "read_data": "data",
+    "run": "runner",
+    "run_scenarios": "runner",
+    "sobol": "sensitivity",
+    "stage_sequence": "stages",
+    "summary_table": "runner",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lifecycle' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "CalibrationError",
@@ -47,6 +82,7 @@ __all__ = [
     "DataError",
     "IdentifiabilityWarning",
     "LifecycleError",
+    "MetricError",
     "Model",
     "ModelFileError",
     "MonteCarloResult",
@@ -56,6 +92,7 @@ __all__ = [
     "Problem",
     "Scenario",
     "ScenarioError",
+    "SensitivityError",
     "SensitivityResult",
     "SimulationError",
     "Stage",

@@ -18,8 +18,29 @@ from .model import DEFAULT_MODEL, Model, load_model
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+#: commands in their own modules, imported only when used (they pull in scipy and SALib)
+LAZY_COMMANDS = {
+    "calibrate": ("lifecycle.calibrate_cli", "calibrate_command"),
+    "montecarlo": ("lifecycle.ensemble_cli", "montecarlo_command"),
+    "sensitivity": ("lifecycle.ensemble_cli", "sensitivity_command"),
+}
+
+
 class LifecycleGroup(click.Group):
     """Maps every :class:`LifecycleError` to its message and exit code, in one place."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name in LAZY_COMMANDS and name not in self.commands:
+            from importlib import import_module
+
+            module, attr = LAZY_COMMANDS[name]
+            cmd = getattr(import_module(module), attr)
+            cmd.context_settings = {**CONTEXT, **(cmd.context_settings or {})}
+            self.add_command(cmd)
+        return super().get_command(ctx, name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # the command line as given, for run.json (sys.argv is the host's when run in-process)
@@ -273,19 +294,6 @@ def stages(scenarios, variables, fmt, model_path):
         click.echo(table.to_csv(index=False, float_format="%.4g"), nl=False)
     else:
         click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
-
-
-def _register_optional():
-    """Commands that live in their own modules (calibration, ensembles)."""
-    from .calibrate_cli import calibrate_command
-    from .ensemble_cli import montecarlo_command, sensitivity_command
-
-    for cmd in (calibrate_command, montecarlo_command, sensitivity_command):
-        cmd.context_settings = {**CONTEXT, **(cmd.context_settings or {})}
-        cli.add_command(cmd)
-
-
-_register_optional()
 
 
 def main(argv: list[str] | None = None) -> None:
