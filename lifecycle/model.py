@@ -147,7 +147,9 @@ class Model:
                 value = getattr(self.pysd.components, row["Py Name"])()
                 if not np.ndim(value) == 0:
                     continue  # subscripted constants are not settable here
-                low, high = (row["Limits"] if isinstance(row["Limits"], tuple) else (None, None))
+                # a Vensim range may carry a third item, the increment: [min,max,step]
+                limits = row["Limits"] if isinstance(row["Limits"], tuple) else ()
+                low, high = (tuple(limits) + (None, None))[:2]
                 self.constants[name] = Constant(
                     name=name,
                     default=float(value),
@@ -252,7 +254,11 @@ class Model:
         sp = saveper if saveper is not None else max(self.control["saveper"], ts)
         kwargs = {"final_time": ft, "time_step": ts, "saveper": sp}
         with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)  # NaN/inf is checked below
+            # known third-party warnings, by message: pandas 3.1 deprecates an argument
+            # PySD 3.14 passes; PySD warns on every lookup extrapolation (held as Vensim)
+            warnings.filterwarnings("ignore", "The inplace keyword in DataFrame.set_index")
+            warnings.filterwarnings("ignore", "(?s).*extrapolating data", UserWarning)
             try:
                 out = self.pysd.run(
                     params=overrides,
