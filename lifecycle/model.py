@@ -47,7 +47,7 @@ def canonical(name: str) -> str:
 def _import_pysd():
     with warnings.catch_warnings():
         # chardet >= 7 deprecates the import path PySD 3.14 uses; harmless.
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module="chardet")
+        warnings.filterwarnings("ignore", "chardet.universaldetector is deprecated", DeprecationWarning)
         import pysd
     return pysd
 
