@@ -52,12 +52,18 @@ def main() -> None:
     print(f"model: {MODEL.name}, {steps} Euler steps of {model.control['time_step']} year")
     print(f"translation (PySD read_vensim, cold cache): {translation * 1e3:8.1f} ms")
     print(f"load from cached translation:               {load * 1e3:8.1f} ms")
-    print(f"baseline run, every variable (Model.run):    {med(all_vars) * 1e3:8.1f} ms"
-          f"  (min {min(all_vars) * 1e3:.1f})")
-    print(f"baseline run, 2 variables (Model.run):       {med(few) * 1e3:8.1f} ms"
-          f"  (min {min(few) * 1e3:.1f})")
-    print(f"baseline run, 1 variable (bare PySD run):    {med(raw) * 1e3:8.1f} ms"
-          f"  (min {min(raw) * 1e3:.1f})")
+    print(
+        f"baseline run, every variable (Model.run):    {med(all_vars) * 1e3:8.1f} ms"
+        f"  (min {min(all_vars) * 1e3:.1f})"
+    )
+    print(
+        f"baseline run, 2 variables (Model.run):       {med(few) * 1e3:8.1f} ms"
+        f"  (min {min(few) * 1e3:.1f})"
+    )
+    print(
+        f"baseline run, 1 variable (bare PySD run):    {med(raw) * 1e3:8.1f} ms"
+        f"  (min {min(raw) * 1e3:.1f})"
+    )
     print(f"ratio translation / run (2 variables):       {translation / med(few):8.1f}")
     print(f"ratio Model.run overhead (2 vars / bare):    {med(few) / med(raw):8.2f}")
 

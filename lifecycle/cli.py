@@ -54,8 +54,11 @@ class LifecycleGroup(click.Group):
             for problem in exc.problems:
                 click.secho(f"error: {problem}", err=True, fg="red")
             n = len(exc.problems)
-            click.secho(f"{n} problem{'s' * (n != 1)} found; nothing was run or written.",
-                        err=True, fg="red")
+            click.secho(
+                f"{n} problem{'s' * (n != 1)} found; nothing was run or written.",
+                err=True,
+                fg="red",
+            )
             ctx.exit(exc.exit_code)
         except LifecycleError as exc:
             click.secho(f"error: {exc}", err=True, fg="red")
@@ -64,8 +67,11 @@ class LifecycleGroup(click.Group):
 
 def model_option(f):
     return click.option(
-        "--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
-        default=None, help=f"Model file (.mdl). Default: {DEFAULT_MODEL.name}.",
+        "--model",
+        "model_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=f"Model file (.mdl). Default: {DEFAULT_MODEL.name}.",
     )(f)
 
 
@@ -103,24 +109,49 @@ def cli():
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("scenarios", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("results"), show_default=True, help="Output folder.")
-@click.option("--vars", "variables", multiple=True,
-              help="Variables to write, comma-separated (default: every computed variable).")
+@click.argument(
+    "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("results"),
+    show_default=True,
+    help="Output folder.",
+)
+@click.option(
+    "--vars",
+    "variables",
+    multiple=True,
+    help="Variables to write, comma-separated (default: every computed variable).",
+)
 @click.option("--final-time", type=float, help="Override FINAL TIME (years).")
 @click.option("--time-step", type=float, help="Override TIME STEP (years).")
-@click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
-              help="Set a constant in every scenario; validated like a scenario file.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "nc"]), default="csv",
-              show_default=True, help="Per-scenario file format.")
-@click.option("--figure-format", type=click.Choice(["png", "svg", "pdf"]), default="png",
-              show_default=True)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a constant in every scenario; validated like a scenario file.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "nc"]),
+    default="csv",
+    show_default=True,
+    help="Per-scenario file format.",
+)
+@click.option(
+    "--figure-format", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True
+)
 @model_option
 @version_option
-def run(scenarios, outdir, variables, final_time, time_step, assignments, fmt, figure_format,
-        model_path):
+def run(
+    scenarios, outdir, variables, final_time, time_step, assignments, fmt, figure_format, model_path
+):
     """Run each SCENARIO from a fresh model state and write the results.
 
     Writes one file per scenario, combined.csv (tidy: scenario, time, variable, value),
@@ -149,14 +180,26 @@ def run(scenarios, outdir, variables, final_time, time_step, assignments, fmt, f
     if problems:
         raise ScenarioError(problems)
     names = _resolve_vars(model, split_names(variables))
-    results = run_scenarios(model, scens, params=extra, variables=names,
-                            final_time=final_time, time_step=time_step)
+    results = run_scenarios(
+        model, scens, params=extra, variables=names, final_time=final_time, time_step=time_step
+    )
     argv = click.get_current_context().meta.get("lifecycle.argv", sys.argv[1:])
-    record = provenance(model, scens, command=["lifecycle", *argv], extra_params=extra,
-                        settings={"final_time": final_time, "time_step": time_step,
-                                  "format": fmt})
-    out = write_results(outdir, results, model=model, scenarios=scens, record=record,
-                        fmt=fmt, figure_format=figure_format)
+    record = provenance(
+        model,
+        scens,
+        command=["lifecycle", *argv],
+        extra_params=extra,
+        settings={"final_time": final_time, "time_step": time_step, "format": fmt},
+    )
+    out = write_results(
+        outdir,
+        results,
+        model=model,
+        scenarios=scens,
+        record=record,
+        fmt=fmt,
+        figure_format=figure_format,
+    )
     click.echo(str(out))
     click.secho(f"{len(results)} scenario(s) written to {out}/", err=True, fg="green")
 
@@ -169,24 +212,40 @@ def _check_times(final_time, time_step):
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("scenarios", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--baseline", help="Scenario name drawn as the baseline "
-              "(default: 'baseline' if present, else the first).")
+@click.argument(
+    "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--baseline",
+    help="Scenario name drawn as the baseline (default: 'baseline' if present, else the first).",
+)
 @click.option("--vars", "variables", multiple=True, help="Variables, comma-separated.")
 @click.option("--diff", is_flag=True, help="Plot differences from the baseline.")
 @click.option("--relative", is_flag=True, help="With --diff: differences in percent.")
-@click.option("--years", default="20,40,60", show_default=True,
-              help="Years for the summary table, comma-separated.")
-@click.option("--per-variable", is_flag=True,
-              help="One figure per variable instead of a small-multiples grid.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("comparison"),
-              show_default=True,
-              help="A figure file (.png/.svg/.pdf) or a folder for figures and summary.csv.")
+@click.option(
+    "--years",
+    default="20,40,60",
+    show_default=True,
+    help="Years for the summary table, comma-separated.",
+)
+@click.option(
+    "--per-variable",
+    is_flag=True,
+    help="One figure per variable instead of a small-multiples grid.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("comparison"),
+    show_default=True,
+    help="A figure file (.png/.svg/.pdf) or a folder for figures and summary.csv.",
+)
 @model_option
 @version_option
-def compare(scenarios, baseline, variables, diff, relative, years, per_variable, output,
-            model_path):
+def compare(
+    scenarios, baseline, variables, diff, relative, years, per_variable, output, model_path
+):
     """Run SCENARIOS and plot their trajectories together, with a summary table.
 
     The baseline is black and thick, its life-cycle stages shaded. The summary (value at
@@ -207,22 +266,37 @@ def compare(scenarios, baseline, variables, diff, relative, years, per_variable,
     try:
         year_list = [float(y) for y in years.split(",") if y.strip()]
     except ValueError:
-        raise click.BadParameter(f"'{years}' is not a comma-separated list of years",
-                                 param_hint="--years") from None
+        raise click.BadParameter(
+            f"'{years}' is not a comma-separated list of years", param_hint="--years"
+        ) from None
     model = _model(model_path)
     scens = load_scenarios(scenarios, model)
     names = _resolve_vars(model, split_names(variables))
-    table = compare_scenarios(model, scens, output, baseline=baseline, variables=names,
-                              diff=diff, relative=relative, years=year_list,
-                              per_variable=per_variable)
+    table = compare_scenarios(
+        model,
+        scens,
+        output,
+        baseline=baseline,
+        variables=names,
+        diff=diff,
+        relative=relative,
+        years=year_list,
+        per_variable=per_variable,
+    )
     click.echo(table.to_csv(index=False, float_format="%.6g"), nl=False)
     click.secho(f"figures and summary written to {output}", err=True, fg="green")
 
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--search", help="Only constants whose name or comment contains TEXT.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "toml"]), default="table",
-              show_default=True, help="toml prints a ready-to-edit scenario template.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "toml"]),
+    default="table",
+    show_default=True,
+    help="toml prints a ready-to-edit scenario template.",
+)
 @model_option
 @version_option
 def params(search, fmt, model_path):
@@ -240,8 +314,9 @@ def params(search, fmt, model_path):
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("scenarios", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
 @model_option
 @version_option
 def validate(scenarios, model_path):
@@ -259,12 +334,20 @@ def validate(scenarios, model_path):
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("scenarios", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--vars", "variables", multiple=True, default=("Firms,Employment",),
-              show_default=True, help="Series to classify (a size index of them).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table",
-              show_default=True)
+@click.argument(
+    "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--vars",
+    "variables",
+    multiple=True,
+    default=("Firms,Employment",),
+    show_default=True,
+    help="Series to classify (a size index of them).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
+)
 @model_option
 @version_option
 def stages(scenarios, variables, fmt, model_path):

@@ -20,8 +20,16 @@ def pick_baseline(scenarios: Sequence[Scenario], baseline: str | None) -> str:
     if baseline is None:
         return "baseline" if "baseline" in names else names[0]
     if baseline not in names:
-        raise ScenarioError([Problem("--baseline", f"no scenario is named '{baseline}'", None,
-                                     "choose one of " + ", ".join(repr(n) for n in names))])
+        raise ScenarioError(
+            [
+                Problem(
+                    "--baseline",
+                    f"no scenario is named '{baseline}'",
+                    None,
+                    "choose one of " + ", ".join(repr(n) for n in names),
+                )
+            ]
+        )
     return baseline
 
 
@@ -52,8 +60,10 @@ def compare_scenarios(
     output = Path(output)
     single = output.suffix.lower() in FIGURE_SUFFIXES
     if output.suffix and not single:  # checked before anything runs
-        raise DataError(f"-o {output}: a figure must end in .png, .svg or .pdf "
-                        "(or give a folder name without a suffix)")
+        raise DataError(
+            f"-o {output}: a figure must end in .png, .svg or .pdf "
+            "(or give a folder name without a suffix)"
+        )
     if not single and output.exists() and not output.is_dir():
         raise DataError(f"-o {output} is a file, not a folder (fix: choose another name)")
     base = pick_baseline(scenarios, baseline)
@@ -67,8 +77,7 @@ def compare_scenarios(
         stages = stage_sequence(results[base], size) if size else None
     except LifecycleError:
         stages = None
-    kw = {"baseline": base, "units": units, "stages": stages, "diff": diff,
-          "relative": relative}
+    kw = {"baseline": base, "units": units, "stages": stages, "diff": diff, "relative": relative}
     if single:
         fig = plot_scenarios(results, variables, **kw)
         output.parent.mkdir(parents=True, exist_ok=True)

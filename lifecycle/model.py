@@ -47,7 +47,9 @@ def canonical(name: str) -> str:
 def _import_pysd():
     with warnings.catch_warnings():
         # chardet >= 7 deprecates the import path PySD 3.14 uses; harmless.
-        warnings.filterwarnings("ignore", "chardet.universaldetector is deprecated", DeprecationWarning)
+        warnings.filterwarnings(
+            "ignore", "chardet.universaldetector is deprecated", DeprecationWarning
+        )
         import pysd
     return pysd
 
@@ -275,8 +277,7 @@ class Model:
         bad = [c for c in out.columns if not np.all(np.isfinite(out[c].to_numpy()))]
         if bad:
             raise SimulationError(
-                f"{self.name}: non-finite values in {', '.join(bad[:5])}"
-                f" with parameters {checked}"
+                f"{self.name}: non-finite values in {', '.join(bad[:5])} with parameters {checked}"
             )
         return out
 

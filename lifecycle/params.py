@@ -13,15 +13,22 @@ from .model import Model
 def params_frame(model: Model, search: str | None = None) -> pd.DataFrame:
     """Every settable constant: name, default, units, min, max, comment."""
     rows = [
-        {"name": c.name, "default": c.default, "units": c.units, "min": c.low,
-         "max": c.high, "comment": c.comment}
+        {
+            "name": c.name,
+            "default": c.default,
+            "units": c.units,
+            "min": c.low,
+            "max": c.high,
+            "comment": c.comment,
+        }
         for c in sorted(model.parameters.values(), key=lambda c: c.name.lower())
     ]
     df = pd.DataFrame(rows, columns=["name", "default", "units", "min", "max", "comment"])
     if search:
         text = search.lower()
         keep = df["name"].str.lower().str.contains(text, regex=False) | df[
-            "comment"].str.lower().str.contains(text, regex=False)
+            "comment"
+        ].str.lower().str.contains(text, regex=False)
         df = df[keep]
     return df.reset_index(drop=True)
 
@@ -59,6 +66,8 @@ def format_params(model: Model, *, search: str | None = None, fmt: str = "table"
     out = [f"{'name':38} {'default':>10} {'units':14} {'range':18} comment"]
     for _, r in df.iterrows():
         comment = textwrap.shorten(r["comment"], 60, placeholder="...")
-        out.append(f"{r['name']:38} {r['default']:>10g} {r['units'][:14]:14} "
-                   f"{_range(r['min'], r['max']):18} {comment}")
+        out.append(
+            f"{r['name']:38} {r['default']:>10g} {r['units'][:14]:14} "
+            f"{_range(r['min'], r['max']):18} {comment}"
+        )
     return "\n".join(out) + "\n"

@@ -111,8 +111,14 @@ def run_scenarios(
     out: dict[str, pd.DataFrame] = {}
     with _progress(len(scenarios), "running scenarios") as tick:
         for s in scenarios:
-            out[s.name] = run(model, s, params=params, variables=variables,
-                              final_time=final_time, time_step=time_step)
+            out[s.name] = run(
+                model,
+                s,
+                params=params,
+                variables=variables,
+                final_time=final_time,
+                time_step=time_step,
+            )
             tick(1)
             if on_done:
                 on_done(s)
@@ -287,18 +293,24 @@ def write_results(
         if figvars:
             units = {v: model.units(v) for v in figvars}
             try:
-                stages = stage_sequence(results[baseline],
-                                        [v for v in ("Firms", "Employment") if v in columns])
+                stages = stage_sequence(
+                    results[baseline], [v for v in ("Firms", "Employment") if v in columns]
+                )
             except LifecycleError:
                 stages = None
-            fig = plot_scenarios(results, figvars, baseline=baseline, units=units,
-                                 stages=stages, title=f"{model.name}: scenarios compared")
+            fig = plot_scenarios(
+                results,
+                figvars,
+                baseline=baseline,
+                units=units,
+                stages=stages,
+                title=f"{model.name}: scenarios compared",
+            )
             save_figure(fig, tmp / f"comparison.{figure_format}")
             import matplotlib.pyplot as plt
 
             plt.close(fig)
         rec = dict(record)
-        rec["files"] = {"scenarios": files, "combined": "combined.csv",
-                        "summary": "summary.csv"}
+        rec["files"] = {"scenarios": files, "combined": "combined.csv", "summary": "summary.csv"}
         (tmp / "run.json").write_text(json.dumps(rec, indent=2, default=str) + "\n")
     return Path(outdir)

@@ -117,9 +117,12 @@ def check_param(
             where,
             f"'{const.name}' is a simulation setting, not a parameter of {model.name}",
             line,
-            (f"set {key} in the scenario's [run] table"
-             + (f" or use --{key.replace('_', '-')}" if key != "saveper" else ""))
-            if key in RUN_KEYS else "it cannot be changed by a scenario",
+            (
+                f"set {key} in the scenario's [run] table"
+                + (f" or use --{key.replace('_', '-')}" if key != "saveper" else "")
+            )
+            if key in RUN_KEYS
+            else "it cannot be changed by a scenario",
         )
     if not _is_number(value):
         return None, Problem(
@@ -144,8 +147,12 @@ def _check_run(run, where: str, text: str, problems: list[Problem]) -> dict[str,
         line = _line_of(text, key, "run")
         if key not in RUN_KEYS:
             problems.append(
-                Problem(where, f"unknown setting '{key}' in [run]", line,
-                        "use one of " + ", ".join(RUN_KEYS))
+                Problem(
+                    where,
+                    f"unknown setting '{key}' in [run]",
+                    line,
+                    "use one of " + ", ".join(RUN_KEYS),
+                )
             )
         elif not _is_number(value) or not math.isfinite(value) or value <= 0:
             problems.append(
@@ -163,8 +170,14 @@ def _read_toml(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        problems.append(Problem(str(path), "scenario file not found", None,
-                                "check the path (scenario files are .toml or .cin)"))
+        problems.append(
+            Problem(
+                str(path),
+                "scenario file not found",
+                None,
+                "check the path (scenario files are .toml or .cin)",
+            )
+        )
         return None, ""
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(str(path), f"cannot read the file: {exc}"))
@@ -176,8 +189,14 @@ def _read_toml(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
         m = re.search(r"\s*\(at line (\d+), column \d+\)$", str(exc))
         line = getattr(exc, "lineno", None) or (int(m.group(1)) if m else None)
         msg = getattr(exc, "msg", None) or (str(exc)[: m.start()] if m else str(exc))
-        problems.append(Problem(str(path), f"malformed TOML: {msg}", line,
-                                'write `"name" = value` lines under [params]'))
+        problems.append(
+            Problem(
+                str(path),
+                f"malformed TOML: {msg}",
+                line,
+                'write `"name" = value` lines under [params]',
+            )
+        )
         return None, text
 
 
@@ -196,8 +215,14 @@ def _read_cin(path: Path, model: Model, problems: list[Problem]) -> dict[str, fl
             continue
         name, eq, value = line.partition("=")
         if not eq or not name.strip():
-            problems.append(Problem(str(path), f"malformed line {raw.strip()!r}", no,
-                                    "write one `name = value` a line"))
+            problems.append(
+                Problem(
+                    str(path),
+                    f"malformed line {raw.strip()!r}",
+                    no,
+                    "write one `name = value` a line",
+                )
+            )
             continue
         try:
             number = float(value.strip())
@@ -227,9 +252,14 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
     for key in data:
         if key not in TOP_KEYS:
             hint = difflib.get_close_matches(key.lower(), TOP_KEYS, n=1, cutoff=0.6)
-            problems.append(Problem(where, f"unknown key '{key}'", _line_of(text, key),
-                                    f"did you mean '{hint[0]}'?" if hint else
-                                    "allowed: " + ", ".join(TOP_KEYS)))
+            problems.append(
+                Problem(
+                    where,
+                    f"unknown key '{key}'",
+                    _line_of(text, key),
+                    f"did you mean '{hint[0]}'?" if hint else "allowed: " + ", ".join(TOP_KEYS),
+                )
+            )
     for key in ("name", "description", "extends", "model"):
         if key in data and not isinstance(data[key], str):
             problems.append(Problem(where, f"'{key}' must be a string", _line_of(text, key)))
@@ -240,14 +270,24 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
             file_model = load_model(mpath)
         except ModelFileError as exc:
             what = "not found" if not mpath.is_file() else f"unusable ({exc})"
-            problems.append(Problem(where, f"model file {what}: {data['model']}",
-                                    _line_of(text, "model"),
-                                    "give a path relative to the scenario file"))
+            problems.append(
+                Problem(
+                    where,
+                    f"model file {what}: {data['model']}",
+                    _line_of(text, "model"),
+                    "give a path relative to the scenario file",
+                )
+            )
             return None, model
         if model is not None and model.path.resolve() != file_model.path.resolve():
-            problems.append(Problem(where, f"scenario is for {file_model.name} but the run uses "
-                                    f"{model.name}", _line_of(text, "model"),
-                                    "drop --model or the scenario's model key"))
+            problems.append(
+                Problem(
+                    where,
+                    f"scenario is for {file_model.name} but the run uses {model.name}",
+                    _line_of(text, "model"),
+                    "drop --model or the scenario's model key",
+                )
+            )
         model = file_model
     parent = None
     if isinstance(data.get("extends"), str):
@@ -255,11 +295,18 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
         line = _line_of(text, "extends")
         if ppath in chain or ppath == path.resolve():
             cycle = " -> ".join(p.name for p in (*chain, path.resolve(), ppath))
-            problems.append(Problem(where, f"circular extends: {cycle}", line,
-                                    "remove one of the extends keys"))
+            problems.append(
+                Problem(where, f"circular extends: {cycle}", line, "remove one of the extends keys")
+            )
         elif not ppath.is_file():
-            problems.append(Problem(where, f"extends a missing file: {data['extends']}", line,
-                                    "give a path relative to this file"))
+            problems.append(
+                Problem(
+                    where,
+                    f"extends a missing file: {data['extends']}",
+                    line,
+                    "give a path relative to this file",
+                )
+            )
         else:
             parent, model = _load(ppath, model, problems, (*chain, path.resolve()))
     model = model or load_model()
@@ -279,8 +326,15 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
         settings.update(_check_run(data["run"], where, text, problems))
     name = data.get("name") if isinstance(data.get("name"), str) else path.stem
     desc = data.get("description") if isinstance(data.get("description"), str) else ""
-    scen = Scenario(name=name, description=desc, path=path, params=params,
-                    model_path=model.path, sha256=sha, **settings)
+    scen = Scenario(
+        name=name,
+        description=desc,
+        path=path,
+        params=params,
+        model_path=model.path,
+        sha256=sha,
+        **settings,
+    )
     return scen, model
 
 
@@ -322,8 +376,14 @@ def load_scenarios(paths: Iterable[str | Path], model: Model | None = None) -> l
     seen: dict[str, Path | None] = {}
     for s in out:
         if s.name in seen:
-            problems.append(Problem(str(s.path), f"scenario name '{s.name}' is also used by "
-                                    f"{seen[s.name]}", None, "give each scenario its own name"))
+            problems.append(
+                Problem(
+                    str(s.path),
+                    f"scenario name '{s.name}' is also used by {seen[s.name]}",
+                    None,
+                    "give each scenario its own name",
+                )
+            )
         seen[s.name] = s.path
     if problems:
         raise ScenarioError(problems)
@@ -337,8 +397,14 @@ def parse_assignments(items: Iterable[str], model: Model, where: str = "--set") 
     for item in items:
         name, eq, value = item.partition("=")
         if not eq or not name.strip():
-            problems.append(Problem(where, f"'{item}' is not NAME=VALUE", None,
-                                    'write e.g. --set "startup rate=0.1"'))
+            problems.append(
+                Problem(
+                    where,
+                    f"'{item}' is not NAME=VALUE",
+                    None,
+                    'write e.g. --set "startup rate=0.1"',
+                )
+            )
             continue
         try:
             number: object = float(value)

@@ -48,8 +48,10 @@ def simulate(cluster):
     def _simulate(params=None, scenario=None, **settings):
         merged = dict(load_scenario(SCENARIOS / scenario, cluster).params) if scenario else {}
         merged.update(params or {})
-        key = (tuple(sorted(merged.items())),
-               tuple(sorted((k, repr(v)) for k, v in settings.items())))
+        key = (
+            tuple(sorted(merged.items())),
+            tuple(sorted((k, repr(v)) for k, v in settings.items())),
+        )
         if key not in cache:
             cache[key] = cluster.run(merged, **settings)
         return cache[key]

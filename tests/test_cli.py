@@ -33,16 +33,30 @@ NETWORKING = SCENARIOS / "networking_initiative.toml"
 SHOCK = SCENARIOS / "disruptive_shock.toml"
 NII = "networking initiative intensity"
 COMMANDS = ["run", "compare", "params", "validate", "stages"]
-SUMMARY_COLUMNS = ["scenario", "variable", "at 20", "at 40", "at 60", "peak", "time of peak",
-                   "final", "final vs baseline", "stages"]
+SUMMARY_COLUMNS = [
+    "scenario",
+    "variable",
+    "at 20",
+    "at 40",
+    "at 60",
+    "peak",
+    "time of peak",
+    "final",
+    "final vs baseline",
+    "stages",
+]
 
 
 def invoke(*args: object, ok: int | None = 0):
     """Run ``lifecycle ARGS`` in-process; check the exit code (when ``ok`` is not None)."""
     result = CliRunner().invoke(cli, [str(a) for a in args])
     if ok is not None:
-        assert result.exit_code == ok, (result.exit_code, result.stdout, result.stderr,
-                                         result.exception)
+        assert result.exit_code == ok, (
+            result.exit_code,
+            result.stdout,
+            result.stderr,
+            result.exception,
+        )
     if result.exit_code in (1, 2):  # a user mistake or a failed run: a message, no traceback
         assert isinstance(result.exception, SystemExit), result.exception
         assert "Traceback" not in result.output
@@ -52,8 +66,9 @@ def invoke(*args: object, ok: int | None = 0):
 
 def listing(folder: Path) -> dict[str, bytes]:
     """Every file below ``folder`` (hidden ones too) with its content."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -71,8 +86,9 @@ def run_out(tmp_path_factory):
     folder = tmp_path_factory.mktemp("run")
     out = folder / "out"
     started = datetime.now(UTC).replace(microsecond=0)
-    result = invoke("run", BASELINE, NETWORKING, "-o", out, "--final-time", 20,
-                    "--set", "Startup_Rate=0.15")
+    result = invoke(
+        "run", BASELINE, NETWORKING, "-o", out, "--final-time", 20, "--set", "Startup_Rate=0.15"
+    )
     return {"out": out, "result": result, "started": started}
 
 
@@ -84,8 +100,14 @@ def test_run_stdout_is_only_the_output_folder(run_out):
 
 def test_run_writes_exactly_the_documented_files(run_out):
     names = sorted(p.name for p in run_out["out"].iterdir())
-    assert names == ["baseline.csv", "combined.csv", "comparison.png",
-                     "networking_initiative.csv", "run.json", "summary.csv"]
+    assert names == [
+        "baseline.csv",
+        "combined.csv",
+        "comparison.png",
+        "networking_initiative.csv",
+        "run.json",
+        "summary.csv",
+    ]
     assert (run_out["out"] / "comparison.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     leftovers = [p.name for p in run_out["out"].parent.iterdir() if p.name.startswith(".")]
     assert leftovers == []
@@ -99,8 +121,9 @@ def test_run_per_scenario_csv_columns_rows_and_values(run_out, cluster):
     np.testing.assert_allclose(df["time"], np.arange(0, 20.5, 0.5))
     # the values are the model's under the scenario plus --set
     scen = load_scenario(NETWORKING, cluster)
-    direct = cluster.run({**scen.params, "startup rate": 0.15}, final_time=20,
-                         variables=["Firms", "Member Share"])
+    direct = cluster.run(
+        {**scen.params, "startup rate": 0.15}, final_time=20, variables=["Firms", "Member Share"]
+    )
     np.testing.assert_allclose(df["Firms"], direct["Firms"], rtol=1e-9)
     np.testing.assert_allclose(df["Member Share"], direct["Member Share"], rtol=1e-9)
     # and --set changed them: the default startup rate gives other numbers
@@ -145,13 +168,24 @@ def test_run_json_provenance(run_out, cluster):
     assert rec["set"] == {"startup rate": 0.15}
     assert rec["settings"]["final_time"] == 20
     assert rec["settings"]["format"] == "csv"
-    assert rec["command"] == ["lifecycle", "run", str(BASELINE), str(NETWORKING), "-o",
-                              str(run_out["out"]), "--final-time", "20", "--set",
-                              "Startup_Rate=0.15"]
+    assert rec["command"] == [
+        "lifecycle",
+        "run",
+        str(BASELINE),
+        str(NETWORKING),
+        "-o",
+        str(run_out["out"]),
+        "--final-time",
+        "20",
+        "--set",
+        "Startup_Rate=0.15",
+    ]
     created = datetime.fromisoformat(rec["created"])
     assert run_out["started"] <= created <= datetime.now(UTC)
-    assert rec["files"]["scenarios"] == {"baseline": "baseline.csv",
-                                         "networking initiative": "networking_initiative.csv"}
+    assert rec["files"]["scenarios"] == {
+        "baseline": "baseline.csv",
+        "networking initiative": "networking_initiative.csv",
+    }
     scens = {s["name"]: s for s in rec["scenarios"]}
     assert list(scens) == ["baseline", "networking initiative"]
     for path, s in ((BASELINE, scens["baseline"]), (NETWORKING, scens["networking initiative"])):
@@ -174,8 +208,18 @@ def test_run_json_provenance(run_out, cluster):
 
 def test_run_vars_name_matching_and_model_spelling(tmp_path):
     out = tmp_path / "o"
-    invoke("run", BASELINE, "-o", out, "--final-time", 5, "--vars", "member_share",
-           "--vars", " FIRMS ,trust")
+    invoke(
+        "run",
+        BASELINE,
+        "-o",
+        out,
+        "--final-time",
+        5,
+        "--vars",
+        "member_share",
+        "--vars",
+        " FIRMS ,trust",
+    )
     df = pd.read_csv(out / "baseline.csv")
     assert list(df.columns) == ["time", "Member Share", "Firms", "Trust"]
     assert len(df) == 11
@@ -185,16 +229,29 @@ def test_run_vars_name_matching_and_model_spelling(tmp_path):
 
 
 def test_run_scenario_run_table_and_time_step_override(tmp_path, cluster):
-    scen = write(tmp_path, "short.toml",
-                 'name = "short"\n[params]\n"Networking_Initiative_Intensity" = 0.5\n'
-                 "[run]\nfinal_time = 3\n")
+    scen = write(
+        tmp_path,
+        "short.toml",
+        'name = "short"\n[params]\n"Networking_Initiative_Intensity" = 0.5\n'
+        "[run]\nfinal_time = 3\n",
+    )
     invoke("run", scen, "-o", tmp_path / "a", "--vars", "Firms")
     assert len(pd.read_csv(tmp_path / "a" / "short.csv")) == 7  # [run] final_time = 3
     rec = json.loads((tmp_path / "a" / "run.json").read_text())
     assert rec["scenarios"][0]["parameters"][NII] == 0.5
     # command-line settings win; SAVEPER stays 0.5 with a finer TIME STEP
-    invoke("run", scen, "-o", tmp_path / "b", "--vars", "Firms", "--final-time", 2,
-           "--time-step", 0.0625)
+    invoke(
+        "run",
+        scen,
+        "-o",
+        tmp_path / "b",
+        "--vars",
+        "Firms",
+        "--final-time",
+        2,
+        "--time-step",
+        0.0625,
+    )
     df = pd.read_csv(tmp_path / "b" / "short.csv")
     assert df["time"].tolist() == [0, 0.5, 1, 1.5, 2]
     direct = cluster.run({NII: 0.5}, final_time=2, time_step=0.0625, variables=["Firms"])
@@ -205,10 +262,27 @@ def test_run_netcdf_format(tmp_path):
     import xarray as xr
 
     out = tmp_path / "nc"
-    invoke("run", BASELINE, "-o", out, "--final-time", 2, "--vars", "Firms,Employment",
-           "--format", "nc", "--figure-format", "svg")
+    invoke(
+        "run",
+        BASELINE,
+        "-o",
+        out,
+        "--final-time",
+        2,
+        "--vars",
+        "Firms,Employment",
+        "--format",
+        "nc",
+        "--figure-format",
+        "svg",
+    )
     assert sorted(p.name for p in out.iterdir()) == [
-        "baseline.nc", "combined.csv", "comparison.svg", "run.json", "summary.csv"]
+        "baseline.nc",
+        "combined.csv",
+        "comparison.svg",
+        "run.json",
+        "summary.csv",
+    ]
     with xr.open_dataset(out / "baseline.nc", engine="scipy") as ds:
         assert sorted(ds.data_vars) == ["Employment", "Firms"]
         assert ds["time"].values.tolist() == [0, 0.5, 1, 1.5, 2]
@@ -225,11 +299,23 @@ def test_run_default_output_folder_is_results(tmp_path, monkeypatch):
 def test_run_same_file_names_in_two_folders_do_not_overwrite(tmp_path):
     for sub in ("a", "b"):
         (tmp_path / sub).mkdir()
-        write(tmp_path / sub, "s.toml", f'name = "{sub}"\n[params]\n"startup rate" = '
-              f'{0.1 if sub == "a" else 0.2}\n')
+        write(
+            tmp_path / sub,
+            "s.toml",
+            f'name = "{sub}"\n[params]\n"startup rate" = {0.1 if sub == "a" else 0.2}\n',
+        )
     out = tmp_path / "o"
-    invoke("run", tmp_path / "a" / "s.toml", tmp_path / "b" / "s.toml", "-o", out,
-           "--final-time", 5, "--vars", "Firms")
+    invoke(
+        "run",
+        tmp_path / "a" / "s.toml",
+        tmp_path / "b" / "s.toml",
+        "-o",
+        out,
+        "--final-time",
+        5,
+        "--vars",
+        "Firms",
+    )
     rec = json.loads((out / "run.json").read_text())
     assert rec["files"]["scenarios"] == {"a": "s.csv", "b": "s_2.csv"}
     a, b = (pd.read_csv(out / f)["Firms"].iloc[-1] for f in ("s.csv", "s_2.csv"))
@@ -263,13 +349,21 @@ def existing(tmp_path):
 @pytest.mark.parametrize(
     ("assignment", "message", "fix"),
     [
-        ("networking intensity=0.5",
-         "'networking intensity' is not a constant of cluster_lifecycle.mdl",
-         f"did you mean '{NII}'"),
-        ("Networking_Initiative_Intensity=3",
-         f"'{NII}' = 3 is outside the model's range [0, 1]", "choose a value inside"),
-        ("TRUST=0.5", "'Trust' is a stock computed by cluster_lifecycle.mdl, not a constant",
-         "constants it depends on"),
+        (
+            "networking intensity=0.5",
+            "'networking intensity' is not a constant of cluster_lifecycle.mdl",
+            f"did you mean '{NII}'",
+        ),
+        (
+            "Networking_Initiative_Intensity=3",
+            f"'{NII}' = 3 is outside the model's range [0, 1]",
+            "choose a value inside",
+        ),
+        (
+            "TRUST=0.5",
+            "'Trust' is a stock computed by cluster_lifecycle.mdl, not a constant",
+            "constants it depends on",
+        ),
         ("startup rate=abc", "'startup rate' needs a number, got str 'abc'", "e.g. 0.12"),
         ("FINAL TIME=20", "'FINAL TIME' is a simulation setting", "--final-time"),
         ("startup rate", "'startup rate' is not NAME=VALUE", '--set "startup rate=0.1"'),
@@ -321,8 +415,10 @@ def test_run_tiny_model_succeeds_with_model_option(tmp_path):
     [
         (["--final-time", "-1"], "--final-time"),
         (["--time-step", "0"], "--time-step"),
-        (["--vars", "Firmz"], "'Firmz' is not a variable of cluster_lifecycle.mdl; "
-                              "did you mean 'Firms'"),
+        (
+            ["--vars", "Firmz"],
+            "'Firmz' is not a variable of cluster_lifecycle.mdl; did you mean 'Firms'",
+        ),
         (["--model", "nowhere.mdl"], "model file not found: nowhere.mdl"),
         (["--format", "xlsx"], "Invalid value for '--format'"),
         (["--no-such-option"], "No such option"),
@@ -346,8 +442,9 @@ def test_bad_invocations_without_arguments(tmp_path):
 
 
 def test_validate_ok(tmp_path):
-    scen = write(tmp_path, "n.toml", 'name = "n"\n[params]\n"Networking_Initiative_Intensity"'
-                 " = 1\n")
+    scen = write(
+        tmp_path, "n.toml", 'name = "n"\n[params]\n"Networking_Initiative_Intensity" = 1\n'
+    )
     result = invoke("validate", BASELINE, NETWORKING, scen)
     assert result.stdout.splitlines() == [
         f"ok: {BASELINE} ('baseline', 0 constant(s) set)",
@@ -357,8 +454,9 @@ def test_validate_ok(tmp_path):
 
 
 def test_validate_and_run_a_cin_changes_file(tmp_path):
-    cin = write(tmp_path, "policy.cin",
-                "{Vensim changes}\nNetworking_Initiative_Intensity = 0.25\n")
+    cin = write(
+        tmp_path, "policy.cin", "{Vensim changes}\nNetworking_Initiative_Intensity = 0.25\n"
+    )
     assert invoke("validate", cin).stdout == f"ok: {cin} ('policy', 1 constant(s) set)\n"
     invoke("run", cin, "-o", tmp_path / "o", "--final-time", 1, "--vars", "Firms")
     rec = json.loads((tmp_path / "o" / "run.json").read_text())
@@ -379,7 +477,7 @@ def test_validate_lists_every_problem_in_every_file(tmp_path):
     write(tmp_path, "b.toml", 'extends = "a.toml"\n')
     files = {
         "unknown.toml": '[params]\n"networking intensity" = 1\n',
-        "notconst.toml": '[params]\nmember_share = 0.5\n',
+        "notconst.toml": "[params]\nmember_share = 0.5\n",
         "range.toml": '[params]\n"startup rate" = 0.9\n',
         "type.toml": '[params]\n"startup rate" = "high"\n',
         "orphan.toml": 'extends = "nowhere.toml"\n',
@@ -422,8 +520,10 @@ def test_validate_missing_model_option():
 def figures(tmp_path_factory):
     """compare two short scenarios to .png, .svg and .pdf, twice each (byte stability)."""
     folder = tmp_path_factory.mktemp("figures")
-    short = [write(folder, f"{s.stem}.toml", f'extends = "{s}"\n[run]\nfinal_time = 12\n')
-             for s in (BASELINE, NETWORKING)]
+    short = [
+        write(folder, f"{s.stem}.toml", f'extends = "{s}"\n[run]\nfinal_time = 12\n')
+        for s in (BASELINE, NETWORKING)
+    ]
     out = {}
     for fmt in ("png", "svg", "pdf"):
         for k in (1, 2):
@@ -440,11 +540,12 @@ def shock_compare(tmp_path_factory):
     return path, invoke("compare", BASELINE, SHOCK, "--vars", "Firms,member_share", "-o", path)
 
 
-@pytest.mark.parametrize(("fmt", "magic"),
-                         [("png", b"\x89PNG"), ("svg", b"<?xml"), ("pdf", b"%PDF")])
+@pytest.mark.parametrize(
+    ("fmt", "magic"), [("png", b"\x89PNG"), ("svg", b"<?xml"), ("pdf", b"%PDF")]
+)
 def test_compare_figures_are_byte_stable(figures, fmt, magic):
     first, second = figures[fmt, 1], figures[fmt, 2]
-    assert first.read_bytes()[:len(magic)] == magic
+    assert first.read_bytes()[: len(magic)] == magic
     assert first.read_bytes() == second.read_bytes()
 
 
@@ -453,8 +554,11 @@ def test_compare_prints_the_summary_and_writes_it_beside_the_figure(shock_compar
     table = pd.read_csv(io.StringIO(result.stdout))
     assert list(table.columns) == SUMMARY_COLUMNS
     assert table[["scenario", "variable"]].values.tolist() == [
-        ["baseline", "Firms"], ["baseline", "Member Share"],
-        ["disruptive shock", "Firms"], ["disruptive shock", "Member Share"]]
+        ["baseline", "Firms"],
+        ["baseline", "Member Share"],
+        ["disruptive shock", "Firms"],
+        ["disruptive shock", "Member Share"],
+    ]
     assert path.with_suffix(".csv").read_text() == result.stdout
     assert sorted(p.name for p in path.parent.iterdir()) == ["shock.csv", "shock.png"]
     base = cluster.run(variables=["Firms"])["Firms"]
@@ -472,9 +576,22 @@ def test_compare_prints_the_summary_and_writes_it_beside_the_figure(shock_compar
 
 def test_compare_to_a_folder_with_options(tmp_path):
     out = tmp_path / "cmp"
-    result = invoke("compare", BASELINE, SHOCK, "--vars", "Firms", "--baseline",
-                    "disruptive shock", "--years", "10,50", "--diff", "--relative",
-                    "--per-variable", "-o", out)
+    result = invoke(
+        "compare",
+        BASELINE,
+        SHOCK,
+        "--vars",
+        "Firms",
+        "--baseline",
+        "disruptive shock",
+        "--years",
+        "10,50",
+        "--diff",
+        "--relative",
+        "--per-variable",
+        "-o",
+        out,
+    )
     assert sorted(p.name for p in out.iterdir()) == ["firms.png", "summary.csv"]
     table = pd.read_csv(out / "summary.csv")
     assert (out / "summary.csv").read_text() == result.stdout
@@ -486,16 +603,27 @@ def test_compare_to_a_folder_with_options(tmp_path):
 
 
 def test_compare_diff_changes_the_figure(tmp_path):
-    base = write(tmp_path, "b.toml", f'name = "b"\nextends = "{BASELINE}"\n'
-                 "[run]\nfinal_time = 20\n")
-    net = write(tmp_path, "n.toml", f'name = "n"\nextends = "{NETWORKING}"\n'
-                "[run]\nfinal_time = 20\n")
+    base = write(
+        tmp_path, "b.toml", f'name = "b"\nextends = "{BASELINE}"\n[run]\nfinal_time = 20\n'
+    )
+    net = write(
+        tmp_path, "n.toml", f'name = "n"\nextends = "{NETWORKING}"\n[run]\nfinal_time = 20\n'
+    )
     paths = {}
-    for label, flags in (("plain", []), ("diff", ["--diff"]),
-                         ("rel", ["--diff", "--relative"])):
+    for label, flags in (("plain", []), ("diff", ["--diff"]), ("rel", ["--diff", "--relative"])):
         paths[label] = tmp_path / f"{label}.svg"
-        invoke("compare", base, net, "--vars", "Member Share", "--baseline", "b", *flags,
-               "-o", paths[label])
+        invoke(
+            "compare",
+            base,
+            net,
+            "--vars",
+            "Member Share",
+            "--baseline",
+            "b",
+            *flags,
+            "-o",
+            paths[label],
+        )
     data = {k: p.read_bytes() for k, p in paths.items()}
     assert len(set(data.values())) == 3
     assert b"%" in data["rel"]  # relative differences are drawn in percent
@@ -504,8 +632,11 @@ def test_compare_diff_changes_the_figure(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--baseline", "nosuch"], "error: --baseline: no scenario is named 'nosuch' (fix: "
-                                   "choose one of 'baseline', 'networking initiative')"),
+        (
+            ["--baseline", "nosuch"],
+            "error: --baseline: no scenario is named 'nosuch' (fix: "
+            "choose one of 'baseline', 'networking initiative')",
+        ),
         (["--relative"], "--relative needs --diff"),
         (["--years", "20,forty"], "is not a comma-separated list of years"),
         (["--vars", "Membr Share"], "did you mean 'Member Share'"),
@@ -544,8 +675,9 @@ def test_atomic_dir_keeps_the_target_when_the_body_fails(tmp_path):
 def test_compare_run_failure_exit_1(tmp_path):
     ok = write(tmp_path, "ok.toml", 'name = "ok"\n')
     fail = write(tmp_path, "fail.toml", '[params]\n"Fail Time" = 2\n')
-    result = invoke("compare", ok, fail, "--model", NAN_MODEL, "--vars", "Level",
-                    "-o", tmp_path / "x.png", ok=1)
+    result = invoke(
+        "compare", ok, fail, "--model", NAN_MODEL, "--vars", "Level", "-o", tmp_path / "x.png", ok=1
+    )
     assert "non-finite values" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fail.toml", "ok.toml"]
 
@@ -572,17 +704,18 @@ def test_params_csv_has_every_constant(cluster):
 
 
 def test_params_search():
-    df = pd.read_csv(io.StringIO(invoke("params", "--search", "NETWORKING", "--format",
-                                        "csv").stdout))
-    assert sorted(df["name"]) == [f"networking initiative {w}"
-                                  for w in ("duration", "intensity", "start")]
+    df = pd.read_csv(
+        io.StringIO(invoke("params", "--search", "NETWORKING", "--format", "csv").stdout)
+    )
+    assert sorted(df["name"]) == [
+        f"networking initiative {w}" for w in ("duration", "intensity", "start")
+    ]
     result = invoke("params", "--search", "no such words")
     assert result.stdout == "no constant of cluster_lifecycle.mdl matches 'no such words'\n"
 
 
 def test_params_of_another_model():
-    df = pd.read_csv(io.StringIO(invoke("params", "--model", NAN_MODEL, "--format",
-                                        "csv").stdout))
+    df = pd.read_csv(io.StringIO(invoke("params", "--model", NAN_MODEL, "--format", "csv").stdout))
     assert df["name"].tolist() == ["Fail Time", "Precise Rate"]
     assert df.iloc[0][["default", "min", "max"]].tolist() == [100, 0, 100]
 
@@ -590,17 +723,26 @@ def test_params_of_another_model():
 def test_params_toml_template_keeps_every_digit_of_the_defaults(tmp_path):
     text = invoke("params", "--model", NAN_MODEL, "--format", "toml").stdout
     assert '# "Precise Rate" = 0.123456789\n' in text
-    every = write(tmp_path, "every.toml", text.replace('\n# "', '\n"').replace(
-        'extends = "baseline.toml"\n', ""))
+    every = write(
+        tmp_path,
+        "every.toml",
+        text.replace('\n# "', '\n"').replace('extends = "baseline.toml"\n', ""),
+    )
     assert load_scenario(every, load_model(NAN_MODEL)).params == {
-        "Fail Time": 100.0, "Precise Rate": 0.123456789}
+        "Fail Time": 100.0,
+        "Precise Rate": 0.123456789,
+    }
 
 
 def test_params_toml_template_parses_and_validates(tmp_path, cluster):
     text = invoke("params", "--format", "toml").stdout
     data = tomllib.loads(text)
-    assert data == {"name": "my scenario", "description": data["description"],
-                    "extends": "baseline.toml", "params": {}}
+    assert data == {
+        "name": "my scenario",
+        "description": data["description"],
+        "extends": "baseline.toml",
+        "params": {},
+    }
     commented = [ln for ln in text.splitlines() if ln.startswith('# "')]
     assert len(commented) == len(cluster.parameters)
     shutil.copy(BASELINE, tmp_path / "baseline.toml")
@@ -672,8 +814,14 @@ def test_main_entry_point_version(capsys):
 
 def test_python_dash_m_lifecycle_version():
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.run([sys.executable, "-m", "lifecycle", "--version"], capture_output=True,
-                          text=True, cwd=ROOT, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lifecycle", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"lifecycle, version {lifecycle.__version__}\n"
 

@@ -88,8 +88,10 @@ def test_without_cumulative_joining_the_initiative_gain_fades(simulate):
 def test_large_firm_speeds_upgrading_and_spinoffs_but_lowers_trust(simulate):
     with_lf, without = simulate(), simulate({"large firm initially present": 0})
     years = slice(5, 30)
-    rt_gain = with_lf["Relative Technology"].loc[years].mean() - without[
-        "Relative Technology"].loc[years].mean()
+    rt_gain = (
+        with_lf["Relative Technology"].loc[years].mean()
+        - without["Relative Technology"].loc[years].mean()
+    )
     assert rt_gain > 0.02
     assert with_lf["Corporate Spinoffs"].loc[years].mean() > 0.5
     assert without["Corporate Spinoffs"].max() == 0.0
@@ -110,8 +112,12 @@ def test_skilled_labour_binds_more_than_venture_capital(simulate, cluster):
     base = simulate()["Employment"].max()
     edu = simulate({"education capacity": cluster.parameters["education capacity"].default / 2})
     p = cluster.parameters
-    vc = simulate({"base fund raising": p["base fund raising"].default / 2,
-                   "initial venture capital": p["initial venture capital"].default / 2})
+    vc = simulate(
+        {
+            "base fund raising": p["base fund raising"].default / 2,
+            "initial venture capital": p["initial venture capital"].default / 2,
+        }
+    )
     loss_edu = 1 - edu["Employment"].max() / base
     loss_vc = 1 - vc["Employment"].max() / base
     assert loss_edu > 0.08

@@ -24,8 +24,10 @@ SCENARIO_FILES = sorted(SCENARIOS.glob("*.toml"))
 
 
 def _needed(model):
-    return sorted(set(limited_variables(model)) | {
-        "Firms", "Network Members", "Employment", "Skilled Workers"})
+    return sorted(
+        set(limited_variables(model))
+        | {"Firms", "Network Members", "Employment", "Skilled Workers"}
+    )
 
 
 def test_every_scenario_file_is_covered():
@@ -62,7 +64,7 @@ def _run_all(model, rows):
     samples = samples[list(model.parameters)]
     ds = ensemble(model, samples, variables=_needed(model))
     arrays = {n: ds[n].values for n in ds.data_vars}
-    return lambda i: (lambda n: arrays[n][i])
+    return lambda i: lambda n: arrays[n][i]
 
 
 def test_every_constant_at_each_end_of_its_range(cluster):
@@ -99,8 +101,9 @@ def test_several_constants_at_extremes_at_once(cluster):
 
 @st.composite
 def valid_parameter_sets(draw, model):
-    names = draw(st.lists(st.sampled_from(sorted(model.parameters)), min_size=1, max_size=8,
-                          unique=True))
+    names = draw(
+        st.lists(st.sampled_from(sorted(model.parameters)), min_size=1, max_size=8, unique=True)
+    )
     out = {}
     for n in names:
         c = model.parameters[n]
@@ -113,11 +116,17 @@ def test_latin_hypercube_of_all_constants_keeps_invariants(cluster):
     rng = np.random.default_rng(7)
     names = list(cluster.parameters)
     n = 300
-    u = (rng.permuted(np.tile(np.arange(n), (len(names), 1)), axis=1).T + rng.random(
-        (n, len(names)))) / n
-    rows = [{name: cluster.parameters[name].low + u[i, j] * (
-        cluster.parameters[name].high - cluster.parameters[name].low)
-        for j, name in enumerate(names)} for i in range(n)]
+    u = (
+        rng.permuted(np.tile(np.arange(n), (len(names), 1)), axis=1).T + rng.random((n, len(names)))
+    ) / n
+    rows = [
+        {
+            name: cluster.parameters[name].low
+            + u[i, j] * (cluster.parameters[name].high - cluster.parameters[name].low)
+            for j, name in enumerate(names)
+        }
+        for i in range(n)
+    ]
     get = _run_all(cluster, rows)
     broken = {i: violations(cluster, get(i)) for i in range(n)}
     assert {i: v for i, v in broken.items() if v} == {}
@@ -126,8 +135,12 @@ def test_latin_hypercube_of_all_constants_keeps_invariants(cluster):
 def test_random_valid_parameter_sets_keep_invariants(cluster):
     """Property-based, through PySD itself: any valid overrides keep the invariants."""
 
-    @settings(max_examples=10, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=10,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     @given(valid_parameter_sets(cluster))
     def check(params):
         df = cluster.run(params, variables=_needed(cluster))

@@ -16,7 +16,8 @@ def test_all_is_sorted_and_every_name_exists():
 
 def test_every_public_function_and_class_has_a_docstring():
     undocumented = [
-        n for n in lifecycle.__all__
+        n
+        for n in lifecycle.__all__
         if (inspect.isfunction(getattr(lifecycle, n)) or inspect.isclass(getattr(lifecycle, n)))
         and not (getattr(lifecycle, n).__doc__ or "").strip()
     ]
@@ -24,14 +25,20 @@ def test_every_public_function_and_class_has_a_docstring():
 
 
 def test_every_error_derives_from_lifecycle_error_and_a_builtin():
-    classes = [c for _, c in inspect.getmembers(errors, inspect.isclass)
-               if issubclass(c, Exception) and c.__module__ == errors.__name__]
+    classes = [
+        c
+        for _, c in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(c, Exception) and c.__module__ == errors.__name__
+    ]
     assert len(classes) >= 10
     for cls in classes:
         assert issubclass(cls, errors.LifecycleError), cls
         if cls is not errors.LifecycleError:
-            builtin = [b for b in cls.__mro__ if b.__module__ == "builtins" and b not in (
-                Exception, BaseException, object)]
+            builtin = [
+                b
+                for b in cls.__mro__
+                if b.__module__ == "builtins" and b not in (Exception, BaseException, object)
+            ]
             assert builtin, f"{cls.__name__} inherits no builtin exception"
 
 

@@ -64,7 +64,10 @@ def test_shipped_extends_inherits_parent_values(cluster):
 
 
 def test_extends_chain_merges_and_overrides(tmp_path, cluster):
-    write(tmp_path, "a.toml", f"""
+    write(
+        tmp_path,
+        "a.toml",
+        f"""
         name = "a"
         [params]
         "{NII}" = 0.5
@@ -73,27 +76,35 @@ def test_extends_chain_merges_and_overrides(tmp_path, cluster):
         [run]
         final_time = 60
         time_step = 0.25
-    """)
-    write(tmp_path, "b.toml", f"""
+    """,
+    )
+    write(
+        tmp_path,
+        "b.toml",
+        f"""
         name = "b"
         extends = "a.toml"
         [params]
         "{NII}" = 0.75
         [run]
         final_time = 50
-    """)
-    c = write(tmp_path, "c.toml", f"""
+    """,
+    )
+    c = write(
+        tmp_path,
+        "c.toml",
+        f"""
         extends = "b.toml"
         description = "third level"
         [params]
         "{NIS}" = 20
         "imitation coefficient" = 0.5
-    """)
+    """,
+    )
     s = load_scenario(c, cluster)
     assert s.name == "c"  # default: the file name, not inherited
     assert s.description == "third level"
-    assert s.params == {NII: 0.75, NIS: 20.0, "startup rate": 0.1,
-                        "imitation coefficient": 0.5}
+    assert s.params == {NII: 0.75, NIS: 20.0, "startup rate": 0.1, "imitation coefficient": 0.5}
     assert (s.final_time, s.time_step, s.saveper) == (50.0, 0.25, None)
     assert s.run_settings == {"final_time": 50.0, "time_step": 0.25}
     assert all(isinstance(v, float) for v in s.params.values())
@@ -101,21 +112,29 @@ def test_extends_chain_merges_and_overrides(tmp_path, cluster):
 
 
 def test_run_settings_read_and_checked(tmp_path, cluster):
-    good = write(tmp_path, "good.toml", """
+    good = write(
+        tmp_path,
+        "good.toml",
+        """
         [run]
         final_time = 30
         time_step = 0.0625
         saveper = 1
-    """)
+    """,
+    )
     s = load_scenario(good, cluster)
     assert s.run_settings == {"final_time": 30.0, "time_step": 0.0625, "saveper": 1.0}
     assert s.params == {}
-    bad = write(tmp_path, "bad.toml", """
+    bad = write(
+        tmp_path,
+        "bad.toml",
+        """
         [run]
         final_time = -5
         timestep = 0.1
         saveper = "1"
-    """)
+    """,
+    )
     probs = problems_of(bad, cluster)
     by_line = {p.line: p for p in probs}
     assert set(by_line) == {2, 3, 4}
@@ -128,11 +147,15 @@ def test_run_settings_read_and_checked(tmp_path, cluster):
 
 
 def test_name_matching_follows_vensim_and_uses_model_spelling(tmp_path, cluster):
-    path = write(tmp_path, "n.toml", """
+    path = write(
+        tmp_path,
+        "n.toml",
+        """
         [params]
         "Networking_Initiative_Intensity" = 1
         "NETWORKING  initiative_start" = 9
-    """)
+    """,
+    )
     assert load_scenario(path, cluster).params == {NII: 1.0, NIS: 9.0}
 
 
@@ -180,20 +203,23 @@ def test_problems_in_a_parent_are_reported_with_the_parent_file(tmp_path, cluste
     write(tmp_path, "parent.toml", '[params]\n"startup rate" = 9\n')
     child = write(tmp_path, "child.toml", 'extends = "parent.toml"\n[params]\n"Firms" = 1\n')
     probs = problems_of(child, cluster)
-    assert [(Path(p.file).name, p.line) for p in probs] == [("parent.toml", 2),
-                                                             ("child.toml", 3)]
+    assert [(Path(p.file).name, p.line) for p in probs] == [("parent.toml", 2), ("child.toml", 3)]
 
 
 # -- malformed files, keys and types -------------------------------------------------------
 
 
 def test_malformed_toml_reports_the_line(tmp_path, cluster):
-    s = write(tmp_path, "broken.toml", """
+    s = write(
+        tmp_path,
+        "broken.toml",
+        """
         name = "broken"
         [params]
         "startup rate" = 0.1
         "imitation coefficient" = = 0.4
-    """)
+    """,
+    )
     p = only_problem(s, cluster)
     assert p.line == 4
     assert p.message.startswith("malformed TOML: ")
@@ -206,7 +232,9 @@ def test_unknown_top_level_key_with_suggestion(tmp_path, cluster):
     s = write(tmp_path, "k.toml", 'description = "x"\nnmae = "typo"\n[parms]\n')
     probs = problems_of(s, cluster)
     assert [(p.line, p.message) for p in probs] == [
-        (2, "unknown key 'nmae'"), (3, "unknown key 'parms'")]
+        (2, "unknown key 'nmae'"),
+        (3, "unknown key 'parms'"),
+    ]
     assert probs[0].fix == "did you mean 'name'?"
     assert probs[1].fix == "did you mean 'params'?"
 
@@ -226,18 +254,25 @@ def test_wrong_value_types(tmp_path, cluster, value, kind):
 def test_wrong_types_of_top_level_keys(tmp_path, cluster):
     s = write(tmp_path, "t.toml", "name = 5\ndescription = true\nparams = 3\n")
     msgs = [(p.line, p.message) for p in problems_of(s, cluster)]
-    assert msgs == [(1, "'name' must be a string"), (2, "'description' must be a string"),
-                    (3, "[params] must be a table")]
+    assert msgs == [
+        (1, "'name' must be a string"),
+        (2, "'description' must be a string"),
+        (3, "[params] must be a table"),
+    ]
 
 
 def test_unknown_name_with_closest_names_and_line(tmp_path, cluster):
-    s = write(tmp_path, "u.toml", """
+    s = write(
+        tmp_path,
+        "u.toml",
+        """
         name = "u"
 
         [params]
         "startup rate" = 0.1
         "networking intensity" = 0.5
-    """)
+    """,
+    )
     p = only_problem(s, cluster)
     assert p.line == 5
     assert p.message == "'networking intensity' is not a constant of cluster_lifecycle.mdl"
@@ -249,9 +284,13 @@ def test_not_a_constant_uses_model_spelling(tmp_path, cluster):
     s = write(tmp_path, "nc.toml", '[params]\n"trust" = 0.5\nmember_share = 0.5\n')
     p1, p2 = problems_of(s, cluster)
     assert (p1.line, p1.message) == (
-        2, "'Trust' is a stock computed by cluster_lifecycle.mdl, not a constant")
+        2,
+        "'Trust' is a stock computed by cluster_lifecycle.mdl, not a constant",
+    )
     assert (p2.line, p2.message) == (
-        3, "'Member Share' is an auxiliary computed by cluster_lifecycle.mdl, not a constant")
+        3,
+        "'Member Share' is an auxiliary computed by cluster_lifecycle.mdl, not a constant",
+    )
     assert "constants it depends on" in p1.fix
 
 
@@ -280,7 +319,10 @@ def test_simulation_settings_are_not_parameters(tmp_path, cluster):
 
 def test_line_numbers_of_params_entries(tmp_path, cluster):
     # the same key in [run] above must not be taken for the [params] entry
-    s = write(tmp_path, "lines.toml", """
+    s = write(
+        tmp_path,
+        "lines.toml",
+        """
         # a comment
         name = "lines"
         [run]
@@ -293,10 +335,15 @@ def test_line_numbers_of_params_entries(tmp_path, cluster):
         'initial trust' = 2
           "leaving rate"   =   -1
         final_time = 3
-    """)
+    """,
+    )
     got = sorted((p.line, p.message.split("'")[1]) for p in problems_of(s, cluster))
-    assert got == [(9, "imitation coefficient"), (10, "initial trust"),
-                   (11, "leaving rate"), (12, "FINAL TIME")]
+    assert got == [
+        (9, "imitation coefficient"),
+        (10, "initial trust"),
+        (11, "leaving rate"),
+        (12, "FINAL TIME"),
+    ]
 
 
 def test_missing_model_file(tmp_path, cluster):
@@ -338,7 +385,11 @@ def test_all_problems_in_all_files_at_once(tmp_path, cluster):
     good = write(tmp_path, "good.toml", "")
     probs = problems_of([one, good, two, three], cluster)
     assert [(Path(p.file).name, p.line) for p in probs] == [
-        ("one.toml", 2), ("one.toml", 3), ("two.toml", 1), ("three.cin", 1)]
+        ("one.toml", 2),
+        ("one.toml", 3),
+        ("two.toml", 1),
+        ("three.cin", 1),
+    ]
     text = str(ScenarioError(probs))
     assert text.count("\n") == 3
 
@@ -363,14 +414,18 @@ def test_scenario_error_is_a_lifecycle_error_with_exit_code_2(tmp_path, cluster)
 
 
 def test_cin_file_with_comments(tmp_path, cluster):
-    cin = write(tmp_path, "policy.cin", """
+    cin = write(
+        tmp_path,
+        "policy.cin",
+        """
         {a Vensim changes file
          spread over two lines}
         networking initiative intensity = 0.8
         Networking_Initiative_Start = 6 {inline comment}
 
         startup rate=0.2
-    """)
+    """,
+    )
     s = load_scenario(cin, cluster)
     assert s.name == "policy"
     assert s.params == {NII: 0.8, NIS: 6.0, "startup rate": 0.2}
@@ -379,7 +434,10 @@ def test_cin_file_with_comments(tmp_path, cluster):
 
 
 def test_cin_problems_with_line_numbers(tmp_path, cluster):
-    cin = write(tmp_path, "bad.cin", """
+    cin = write(
+        tmp_path,
+        "bad.cin",
+        """
         {comment
         over lines}
         startup rate 0.2
@@ -388,7 +446,8 @@ def test_cin_problems_with_line_numbers(tmp_path, cluster):
         Firms = 10
         imitation coefficient = abc
         startup rat = 0.1
-    """)
+    """,
+    )
     got = [(p.line, p.message) for p in problems_of(cin, cluster)]
     assert got == [
         (3, "malformed line 'startup rate 0.2'"),
@@ -416,8 +475,13 @@ def test_parse_assignments_values_and_names(cluster):
 
 @pytest.mark.parametrize(
     "line",
-    ['"networking intensity" = 0.5', '"firms" = 3', f'"{NII}" = 2', '"startup rate" = "x"',
-     '"FINAL TIME" = 20'],
+    [
+        '"networking intensity" = 0.5',
+        '"firms" = 3',
+        f'"{NII}" = 2',
+        '"startup rate" = "x"',
+        '"FINAL TIME" = 20',
+    ],
 )
 def test_parse_assignments_messages_equal_scenario_file_messages(tmp_path, cluster, line):
     s = write(tmp_path, "s.toml", f"[params]\n{line}\n")
@@ -434,5 +498,8 @@ def test_parse_assignments_reports_every_problem(cluster):
     with pytest.raises(ScenarioError) as info:
         parse_assignments(["novalue", "=3", "startup rate=0.1", "startup rate=9"], cluster)
     msgs = [p.message for p in info.value.problems]
-    assert msgs == ["'novalue' is not NAME=VALUE", "'=3' is not NAME=VALUE",
-                    "'startup rate' = 9 is outside the model's range [0.02, 0.3]"]
+    assert msgs == [
+        "'novalue' is not NAME=VALUE",
+        "'=3' is not NAME=VALUE",
+        "'startup rate' = 9 is outside the model's range [0.02, 0.3]",
+    ]

@@ -28,22 +28,29 @@ def pairs(cluster, simulate):
     out = {}
     for path in SCENARIO_FILES:
         coarse = simulate(scenario=path.name, variables=KEY_VARIABLES)
-        fine = simulate(scenario=path.name, variables=KEY_VARIABLES, time_step=dt / 2,
-                        saveper=cluster.control["saveper"])
+        fine = simulate(
+            scenario=path.name,
+            variables=KEY_VARIABLES,
+            time_step=dt / 2,
+            saveper=cluster.control["saveper"],
+        )
         out[path.stem] = (coarse, fine)
     return out
 
 
 def key_outputs(df):
-    return {f"{stat}({v})": val for v in KEY_VARIABLES for stat, val in (
-        ("peak", df[v].max()), ("final", df[v].iloc[-1]), ("mean", df[v].mean()))}
+    return {
+        f"{stat}({v})": val
+        for v in KEY_VARIABLES
+        for stat, val in (("peak", df[v].max()), ("final", df[v].iloc[-1]), ("mean", df[v].mean()))
+    }
 
 
 def changes(coarse, fine):
     """Change of each key output, as a share of its variable's peak magnitude."""
     a, b = key_outputs(coarse), key_outputs(fine)
     scale = {v: max(float(fine[v].abs().max()), 1e-12) for v in KEY_VARIABLES}
-    return {k: abs(a[k] - b[k]) / scale[k[k.index("(") + 1:-1]] for k in a}
+    return {k: abs(a[k] - b[k]) / scale[k[k.index("(") + 1 : -1]] for k in a}
 
 
 def test_model_time_step_is_an_eighth_of_a_year(cluster):
