@@ -47,6 +47,8 @@ def violations(model: Model, get) -> list[str]:
     firms, members = np.asarray(get("Firms")), np.asarray(get("Network Members"))
     if np.any(members > firms * (1 + TOL) + TOL):
         found.append(f"members exceed firms by {np.max(members - firms):.3g}")
+    # holds by construction (Employment = demand x a soft minimum below the supply ratio);
+    # checked so that a change to the labour equations cannot break it unnoticed
     jobs, workers = np.asarray(get("Employment")), np.asarray(get("Skilled Workers"))
     if np.any(jobs > workers * (1 + TOL) + TOL):
         found.append(f"employment exceeds skilled workers by {np.max(jobs - workers):.3g}")

@@ -69,14 +69,23 @@ def test_without_imitation_membership_never_takes_off(simulate):
 
 # 3 -------------------------------------------------------------------------------------
 def test_networking_initiative_outlasts_itself(simulate):
+    """Membership and trust stay above the baseline for over a decade after the forum.
+
+    The gain is not permanent: the baseline reaches the same membership by year 50 on its
+    own (cumulative joining needs no forum once trust has grown), so the forum brings the
+    networked cluster forward by about twenty years.
+    """
     base, net = simulate(), simulate(scenario="networking_initiative.toml")
     end = 16.0  # the initiative runs in years 8-16
     assert net["Member Share"].loc[end] > base["Member Share"].loc[end] + 0.5
     assert net["Trust"].loc[end] > base["Trust"].loc[end] + 0.35
-    # five years after the forum stopped, membership has not relapsed ...
+    # after the forum stopped, membership has not relapsed ...
     assert net["Member Share"].loc[end + 5] > 0.9 * net["Member Share"].loc[end]
     assert net["Member Share"].loc[end + 5] > base["Member Share"].loc[end + 5] + 0.4
     assert net["Trust"].loc[end + 5] > base["Trust"].loc[end + 5] + 0.2
+    # ... and is still well above the baseline fourteen years later
+    assert net["Member Share"].loc[end + 14] > base["Member Share"].loc[end + 14] + 0.15
+    assert net["Trust"].loc[end + 14] > base["Trust"].loc[end + 14] + 0.1
 
 
 def test_without_cumulative_joining_the_initiative_gain_fades(simulate):
@@ -108,31 +117,49 @@ def test_large_firm_exit_cuts_jobs_and_triggers_spinoff_burst(simulate):
 
 
 # 5 -------------------------------------------------------------------------------------
+def _births(df, until=40.0):
+    part = df["Firm Births"].loc[:until]
+    return float(np.trapezoid(part.to_numpy(), part.index.to_numpy()))
+
+
 def test_skilled_labour_binds_more_than_venture_capital(simulate, cluster):
-    base = simulate()["Employment"].max()
-    edu = simulate({"education capacity": cluster.parameters["education capacity"].default / 2})
+    """Halving education capacity costs far more peak employment than halving venture
+    capital, although venture capital does bind: it cuts firm births by several percent.
+
+    Peak employment is set by the market the cluster's technology earns; fewer start-ups
+    reach it later but not lower, while fewer skilled workers lower the ceiling itself.
+    """
+    base = simulate()
     p = cluster.parameters
+    edu = simulate({"education capacity": p["education capacity"].default / 2})
     vc = simulate(
         {
             "base fund raising": p["base fund raising"].default / 2,
             "initial venture capital": p["initial venture capital"].default / 2,
         }
     )
-    loss_edu = 1 - edu["Employment"].max() / base
-    loss_vc = 1 - vc["Employment"].max() / base
+    peak = base["Employment"].max()
+    loss_edu = 1 - edu["Employment"].max() / peak
+    loss_vc = 1 - vc["Employment"].max() / peak
     assert loss_edu > 0.08
     assert loss_edu > loss_vc + 0.08
+    # venture capital is a real constraint on entry, not an inert sector
+    assert _births(vc) < 0.97 * _births(base)
 
 
 # 6 -------------------------------------------------------------------------------------
 def test_managerial_training_leaves_more_surviving_spinoffs(simulate):
+    """While the programme runs (years 5-30), training cuts spin-off failures and leaves
+    more firms. After it, the market decides the number of firms: by year 60 the two runs
+    differ by less than 0.1 %, so the claim is about the programme's years."""
     alone = simulate(scenario="university_spinoffs.toml")
     trained = simulate(scenario="university_spinoffs_with_training.toml")
-    years = slice(5, 30)
-    dt = 0.5
-    failed_alone = alone["Spinoff Failures"].loc[years].sum() * dt
-    failed_trained = trained["Spinoff Failures"].loc[years].sum() * dt
-    assert failed_trained < 0.7 * failed_alone
+
+    def failed(df):
+        part = df["Spinoff Failures"].loc[5:30]
+        return float(np.trapezoid(part.to_numpy(), part.index.to_numpy()))
+
+    assert failed(trained) < 0.75 * failed(alone)
     assert trained["Firms"].loc[30] > alone["Firms"].loc[30] + 2
     assert trained["Young University Spinoffs"].loc[30] > alone["Young University Spinoffs"].loc[30]
 
@@ -150,6 +177,9 @@ def test_disruptive_shock_without_renewal_locks_the_cluster_in(simulate):
 
 
 def test_renewal_package_rejuvenates_the_shocked_cluster(simulate):
+    """Employment roughly doubles from its trough, as the Swiss watch cluster's did from
+    1987. Unlike the Swiss case, where the number of firms stayed flat (fewer, larger
+    firms), the model's firms recover too: its firm size is fixed, so jobs need firms."""
     shock = simulate(scenario="disruptive_shock.toml")
     renew = simulate(scenario="shock_with_renewal.toml")
     pre = renew["Employment"].loc[SHOCK_YEAR - 0.5]
