@@ -185,6 +185,21 @@ def calibrate_command(
     )
     for message in others:  # identifiability warnings are in the summary already
         click.secho(f"warning: {message}", fg="yellow", err=True)
+    for name in fit.at_bound():
+        click.secho(
+            f"warning: '{name}' ended on a bound; its interval is not reliable "
+            "(widen the bounds or fix the constant)",
+            fg="yellow",
+            err=True,
+        )
+    for series, r2 in fit.r2.items():
+        if r2 < 0:
+            click.secho(
+                f"warning: R² of {series} is {r2:.2f}: the fit explains less than the mean "
+                "(try other parameters, --method differential_evolution, or a scenario)",
+                fg="yellow",
+                err=True,
+            )
     click.echo(
         f"wrote {output}, {output.with_suffix('.png')}, {output.with_suffix('.txt')}", err=True
     )

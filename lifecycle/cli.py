@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import LifecycleError, ScenarioError
+from .errors import LifecycleError, Problem, ScenarioError
 from .model import DEFAULT_MODEL, Model, load_model
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -90,6 +90,44 @@ def _model(path: Path | None) -> Model:
     return load_model(path)
 
 
+def _load(paths, model_path: Path | None):
+    """The scenarios and the model they run on: ``--model`` if given, else the model the
+    files name (their ``model`` key), else the main model. Returns ``(model, scenarios,
+    problems)``; the model is usable for further checks even when there are problems."""
+    from .scenarios import load_scenarios
+
+    model = _model(model_path) if model_path is not None else None
+    try:
+        scens = load_scenarios(paths, model)
+    except ScenarioError as exc:
+        return model or _model(None), [], list(exc.problems)
+    if model is None:
+        used = {s.model_path.resolve() for s in scens if s.model_path is not None}
+        if len(used) > 1:
+            names = ", ".join(sorted(p.name for p in used))
+            return (
+                _model(None),
+                scens,
+                [
+                    Problem(
+                        "scenarios",
+                        f"the scenarios are for different models ({names})",
+                        None,
+                        "run the scenarios of each model separately",
+                    )
+                ],
+            )
+        model = _model(used.pop() if used else None)
+    return model, scens, []
+
+
+def _load_or_fail(paths, model_path: Path | None):
+    model, scens, problems = _load(paths, model_path)
+    if problems:
+        raise ScenarioError(problems)
+    return model, scens
+
+
 def _resolve_vars(model: Model, names: list[str] | None) -> list[str] | None:
     return [model.resolve(n) for n in names] if names else None
 
@@ -164,15 +202,11 @@ def run(
       lifecycle run scenarios/baseline.toml --set "startup rate=0.1" --vars Firms,Employment
     """
     from .runner import provenance, run_scenarios, write_results
-    from .scenarios import load_scenarios, parse_assignments
+    from .scenarios import parse_assignments
 
     _check_times(final_time, time_step)
-    model = _model(model_path)
-    problems = []  # the files' and --set's problems, reported together
-    try:
-        scens = load_scenarios(scenarios, model)
-    except ScenarioError as exc:
-        problems += exc.problems
+    # the files' and --set's problems, reported together
+    model, scens, problems = _load(scenarios, model_path)
     try:
         extra = parse_assignments(assignments, model)
     except ScenarioError as exc:
@@ -259,7 +293,6 @@ def compare(
       lifecycle compare scenarios/*.toml --diff --relative -o compare/
     """
     from .compare import compare_scenarios
-    from .scenarios import load_scenarios
 
     if relative and not diff:
         raise click.BadParameter("--relative needs --diff", param_hint="--relative")
@@ -269,8 +302,7 @@ def compare(
         raise click.BadParameter(
             f"'{years}' is not a comma-separated list of years", param_hint="--years"
         ) from None
-    model = _model(model_path)
-    scens = load_scenarios(scenarios, model)
+    model, scens = _load_or_fail(scenarios, model_path)
     names = _resolve_vars(model, split_names(variables))
     table = compare_scenarios(
         model,
@@ -326,10 +358,9 @@ def validate(scenarios, model_path):
     Example:
       lifecycle validate scenarios/*.toml
     """
-    from .scenarios import load_scenarios
 
-    model = _model(model_path)
-    for s in load_scenarios(scenarios, model):
+    model, scens = _load_or_fail(scenarios, model_path)
+    for s in scens:
         click.echo(f"ok: {s.path} ('{s.name}', {len(s.params)} constant(s) set)")
 
 
@@ -360,11 +391,9 @@ def stages(scenarios, variables, fmt, model_path):
     import pandas as pd
 
     from .runner import run_scenarios
-    from .scenarios import load_scenarios
     from .stages import stage_sequence, stage_table
 
-    model = _model(model_path)
-    scens = load_scenarios(scenarios, model)
+    model, scens = _load_or_fail(scenarios, model_path)
     names = _resolve_vars(model, split_names(variables))
     results = run_scenarios(model, scens, variables=names)
     frames = []

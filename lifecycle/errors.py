@@ -85,6 +85,10 @@ class ScenarioError(LifecycleError, ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class SettingsError(LifecycleError, ValueError):
+    """Simulation settings that do not fit together (e.g. SAVEPER not a multiple of TIME STEP)."""
+
+
 class DataError(LifecycleError, ValueError):
     """Observed data that cannot be used as given (empty, non-numeric, unmatched column...)."""
 

@@ -30,6 +30,7 @@ from .errors import (
     ModelFileError,
     NotAConstantError,
     OutOfRangeError,
+    SettingsError,
     SimulationError,
     UnknownParameterError,
 )
@@ -255,6 +256,17 @@ class Model:
         ts = time_step if time_step is not None else self.control["time_step"]
         sp = saveper if saveper is not None else max(self.control["saveper"], ts)
         kwargs = {"final_time": ft, "time_step": ts, "saveper": sp}
+        if ts <= 0 or ft <= self.control["initial_time"]:
+            raise SettingsError(
+                f"{self.name}: TIME STEP ({ts:g}) must be positive and FINAL TIME ({ft:g}) "
+                f"after INITIAL TIME ({self.control['initial_time']:g})"
+            )
+        if abs(sp / ts - round(sp / ts)) > 1e-9 * (sp / ts):
+            raise SettingsError(
+                f"{self.name}: SAVEPER {sp:g} is not a multiple of TIME STEP {ts:g}, so the "
+                f"saved times would drift (fix: a TIME STEP that divides {sp:g}, e.g. "
+                f"{sp / 2 ** max(1, round(math.log2(sp / ts))):g})"
+            )
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # NaN/inf is checked below
             # known third-party warnings, by message: pandas 3.1 deprecates an argument

@@ -88,7 +88,13 @@ def write_atomically(target, fill) -> Path:
 
 
 def default_variables(model) -> list[str]:
-    """The model's stocks (what a Monte Carlo shows when no variables are asked for)."""
+    """What a Monte Carlo shows when no variables are asked for: the variables users rely on
+    (:data:`lifecycle.runner.KEY_VARIABLES`) where the model has them, else its stocks."""
+    from .runner import KEY_VARIABLES
+
+    keys = [v for v in KEY_VARIABLES if v in model.variables]
+    if keys:
+        return keys
     doc = model.doc
     rows = doc[(doc["Type"] == "Stateful") & (doc["Subtype"] == "Integ")]
     return sorted(str(n) for n in rows["Real Name"])

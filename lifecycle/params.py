@@ -50,7 +50,7 @@ def format_params(model: Model, *, search: str | None = None, fmt: str = "table"
             f"# Scenario template for {model.name}: uncomment and edit the constants to set.",
             'name = "my scenario"',
             'description = """What this scenario represents and what the model shows."""',
-            'extends = "baseline.toml"',
+            '# extends = "baseline.toml"   # start from another scenario file',
             "",
             "[params]",
         ]

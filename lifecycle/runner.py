@@ -169,8 +169,13 @@ def summary_table(
             row["time of peak"] = float(s.idxmax())
             row["final"] = float(s.iloc[-1])
             if baseline and baseline in results and var in results[baseline]:
-                row["final vs baseline"] = float(s.iloc[-1] - results[baseline][var].iloc[-1])
-            row["stages"] = seq
+                ref = float(results[baseline][var].iloc[-1])
+                row["final vs baseline"] = float(s.iloc[-1]) - ref
+                row["final vs baseline %"] = (
+                    100 * (float(s.iloc[-1]) - ref) / abs(ref) if ref != 0 else float("nan")
+                )
+            # one sequence per scenario, from its size index (Firms and Employment)
+            row["stages (Firms, Employment)"] = seq
             rows.append(row)
     return pd.DataFrame(rows)
 

@@ -244,7 +244,10 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
         model = model or load_model()
         params = _read_cin(path, model, problems)
         sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
-        return Scenario(name=path.stem, path=path, params=params, sha256=sha), model
+        return (
+            Scenario(name=path.stem, path=path, params=params, model_path=model.path, sha256=sha),
+            model,
+        )
     data, text = _read_toml(path, problems)
     if data is None:
         return None, model
@@ -285,7 +288,7 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
                     where,
                     f"scenario is for {file_model.name} but the run uses {model.name}",
                     _line_of(text, "model"),
-                    "drop --model or the scenario's model key",
+                    "drop --model to use the scenario's model, or remove its model key",
                 )
             )
         model = file_model
@@ -315,11 +318,26 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
     if not isinstance(raw, dict):
         problems.append(Problem(where, "[params] must be a table", _line_of(text, "params")))
         raw = {}
+    first: dict[str, tuple[str, int | None]] = {}  # constant -> (spelling, line) in this file
     for name, value in raw.items():
-        pair, problem = check_param(model, name, value, where, _line_of(text, name, "params"))
+        line = _line_of(text, name, "params")
+        pair, problem = check_param(model, name, value, where, line)
         if problem:
             problems.append(problem)
         elif pair:
+            if pair[0] in first:
+                spelling, at = first[pair[0]]
+                problems.append(
+                    Problem(
+                        where,
+                        f"'{name}' sets '{pair[0]}' again (already set as '{spelling}'"
+                        + (f" on line {at})" if at else ")"),
+                        line,
+                        "keep one of the two lines",
+                    )
+                )
+                continue
+            first[pair[0]] = (name, line)
             params[pair[0]] = pair[1]
     settings = dict(parent.run_settings) if parent else {}
     if "run" in data:

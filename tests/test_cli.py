@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -43,7 +42,8 @@ SUMMARY_COLUMNS = [
     "time of peak",
     "final",
     "final vs baseline",
-    "stages",
+    "final vs baseline %",
+    "stages (Firms, Employment)",
 ]
 
 
@@ -571,7 +571,10 @@ def test_compare_prints_the_summary_and_writes_it_beside_the_figure(shock_compar
     shock = table.iloc[2]
     assert shock["final vs baseline"] == pytest.approx(shock["final"] - row["final"], rel=1e-4)
     assert shock["final"] < 0.5 * row["final"]  # the shock costs most of the firms
-    assert "decline" in shock["stages"]
+    assert shock["final vs baseline %"] == pytest.approx(
+        100 * (shock["final"] - row["final"]) / row["final"], rel=1e-4
+    )
+    assert "decline" in shock["stages (Firms, Employment)"]
 
 
 def test_compare_to_a_folder_with_options(tmp_path):
@@ -726,7 +729,7 @@ def test_params_toml_template_keeps_every_digit_of_the_defaults(tmp_path):
     every = write(
         tmp_path,
         "every.toml",
-        text.replace('\n# "', '\n"').replace('extends = "baseline.toml"\n', ""),
+        text.replace('\n# "', '\n"'),
     )
     assert load_scenario(every, load_model(NAN_MODEL)).params == {
         "Fail Time": 100.0,
@@ -740,12 +743,11 @@ def test_params_toml_template_parses_and_validates(tmp_path, cluster):
     assert data == {
         "name": "my scenario",
         "description": data["description"],
-        "extends": "baseline.toml",
         "params": {},
     }
+    assert '\n# extends = "baseline.toml"' in text  # valid in any folder as written
     commented = [ln for ln in text.splitlines() if ln.startswith('# "')]
     assert len(commented) == len(cluster.parameters)
-    shutil.copy(BASELINE, tmp_path / "baseline.toml")
     line = f'# "{NII}" = 0'
     assert line in commented
     one = write(tmp_path, "one.toml", text.replace(line, line[2:].replace("= 0", "= 0.5")))
@@ -847,3 +849,34 @@ def test_progress_bar_only_on_a_terminal_for_several_scenarios(monkeypatch, caps
     assert list(results) == [s.name for s in scens]
     assert ("running scenarios" in err.getvalue()) == (tty and n > 1)
     assert capsys.readouterr().out == ""  # stdout stays clean
+
+
+# -- which model a scenario runs on, and run settings ------------------------------------------
+
+BASS = ROOT / "models" / "bass_diffusion.mdl"
+
+
+def test_a_scenario_model_key_is_used_without_model_option(tmp_path):
+    scen = write(
+        tmp_path,
+        "bass.toml",
+        f'model = "{os.path.relpath(BASS, tmp_path)}"\n[params]\n"imitation coefficient" = 0.5\n',
+    )
+    invoke("run", scen, "-o", tmp_path / "out", "--final-time", 5)
+    df = pd.read_csv(tmp_path / "out" / "bass.csv")
+    assert {"Adopters", "Potential Adopters", "adoption rate"} <= set(df.columns)
+    record = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert record["model"]["name"] == "bass_diffusion.mdl"
+
+
+def test_scenarios_for_different_models_are_refused_together(tmp_path):
+    scen = write(tmp_path, "bass.toml", f'model = "{os.path.relpath(BASS, tmp_path)}"\n')
+    result = invoke("run", scen, BASELINE, "-o", tmp_path / "out", ok=2)
+    assert "different models (bass_diffusion.mdl, cluster_lifecycle.mdl)" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_time_step_that_does_not_divide_saveper_is_refused(tmp_path):
+    result = invoke("run", BASELINE, "--time-step", 0.3, "-o", tmp_path / "out", ok=2)
+    assert "SAVEPER 0.5 is not a multiple of TIME STEP 0.3" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -503,3 +503,11 @@ def test_parse_assignments_reports_every_problem(cluster):
         "'=3' is not NAME=VALUE",
         "'startup rate' = 9 is outside the model's range [0.02, 0.3]",
     ]
+
+
+def test_one_constant_set_twice_under_two_spellings(tmp_path, cluster):
+    path = write(tmp_path, "dup.toml", '[params]\n"startup rate" = 0.1\n"Startup_Rate" = 0.2\n')
+    problem = only_problem(path, cluster)
+    assert problem.line == 3
+    assert "'Startup_Rate' sets 'startup rate' again" in problem.message
+    assert "line 2" in problem.message

@@ -246,9 +246,3 @@ class BatchModel:
         names = [self.comp.nodes[k].name for k in capture]
         values = {name: out[i].T for i, name in enumerate(names)}
         return BatchResult(time=saved, values=values)
-
-    def check_finite(self, result: BatchResult) -> None:
-        """Raise :class:`SimulationError` naming the variables with NaN or infinity."""
-        bad = [n for n, v in result.values.items() if not np.all(np.isfinite(v))]
-        if bad:
-            raise SimulationError(f"{self.path.name}: non-finite values in {', '.join(bad[:5])}")

@@ -102,13 +102,6 @@ class Node:
     array: bool = False
     dynamic: bool = False
 
-    def init_deps(self) -> set:
-        if self.kind in ("aux", "control"):
-            return set(self.refs)
-        if self.kind == "integ":
-            return {self.args["init"]}
-        return {v for r, v in self.args.items() if r != "input"}
-
     def run_deps(self) -> set:
         """What must be computed, in the same time step, before this node's value."""
         if self.kind in ("aux", "control"):
