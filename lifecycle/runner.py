@@ -143,6 +143,34 @@ def value_at(series: pd.Series, year: float) -> float:
     return float(np.interp(year, t, series.to_numpy(dtype=float)))
 
 
+SIZE_VARIABLES = ("Firms", "Employment")
+
+
+def comparable_stages(
+    results: Mapping[str, pd.DataFrame], baseline: str | None = None
+) -> dict[str, list]:
+    """The stage sequence of every run, on one yardstick: each run's size index (firms and
+    employment) is measured against the baseline's peaks, so runs that share a history
+    share its stages. A run whose stages cannot be classified gets an empty list."""
+    from .stages import stage_sequence
+
+    base = results.get(baseline) if baseline else None
+    size = [v for v in SIZE_VARIABLES if base is not None and v in base]
+    scale = {v: float(base[v].max()) for v in size} if size else None
+    reference = None
+    if scale:
+        index = np.mean([base[v].to_numpy() / scale[v] for v in size], axis=0)
+        reference = float(index.max())
+    out = {}
+    for name, df in results.items():
+        names = [v for v in SIZE_VARIABLES if v in df]
+        try:
+            out[name] = stage_sequence(df, names, scale=scale, reference=reference)
+        except LifecycleError:
+            out[name] = []
+    return out
+
+
 def summary_table(
     results: Mapping[str, pd.DataFrame],
     variables: Sequence[str],
@@ -151,15 +179,14 @@ def summary_table(
     baseline: str | None = None,
 ) -> pd.DataFrame:
     """Per scenario and variable: values at ``years``, peak, time of peak, final value,
-    difference of the final value from the baseline, and the stage sequence of the run."""
-    from .stages import describe, stage_sequence
+    difference of the final value from the baseline, and the stage sequence of the run
+    (:func:`comparable_stages`)."""
+    from .stages import describe
 
+    stages = comparable_stages(results, baseline)
     rows = []
     for name, df in results.items():
-        try:
-            seq = describe(stage_sequence(df, [v for v in ("Firms", "Employment") if v in df]))
-        except LifecycleError:
-            seq = ""
+        seq = describe(stages[name])
         for var in variables:
             s = df[var]
             row = {"scenario": name, "variable": var}

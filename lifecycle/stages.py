@@ -52,7 +52,7 @@ Thresholds are rates per unit of time; with time in years they are per year.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -354,6 +354,7 @@ def stage_sequence(
     *,
     how: str = "index",
     reference: float | None = None,
+    scale: Mapping[str, float] | None = None,
     **thresholds: float,
 ) -> list[Stage]:
     """Stages of a run (or observed data) from one or several of its series.
@@ -372,6 +373,11 @@ def stage_sequence(
         ``"first"``: classify the first series alone.
     reference : float, optional
         Passed to :func:`classify`; for ``how="index"`` it is on the index scale (0-1).
+    scale : mapping of str to float, optional
+        For ``how="index"``: divide each series by this value instead of its own peak.
+        Comparing scenarios, pass the baseline's peaks, so that runs with the same history
+        get the same stages until they part (each run's own peak would make "small", the
+        embryonic test, depend on where the run ends up).
     **thresholds : float
         Passed to :func:`classify`.
 
@@ -399,7 +405,10 @@ def stage_sequence(
     if how == "first" or len(series) == 1:
         values = series[0]
     else:
-        tops = [float(np.max(s)) if s.size else 0.0 for s in series]
+        tops = [
+            float(scale[name]) if scale and name in scale else float(np.max(s)) if s.size else 0.0
+            for name, s in zip(names, series, strict=True)
+        ]
         values = np.mean(
             [s / top if top > 0 else s for s, top in zip(series, tops, strict=True)], axis=0
         )
