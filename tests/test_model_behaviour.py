@@ -49,6 +49,8 @@ def test_without_diversity_erosion_the_cluster_does_not_decline(simulate):
 
 # 2 -------------------------------------------------------------------------------------
 def test_joining_rate_per_nonmember_rises_with_member_share(simulate):
+    """The rate rises with the share by the Bass equation itself (so the correlation is a
+    regression guard); the S-curve and the contrast without imitation carry the claim."""
     df = simulate()
     share, rate = df["Member Share"], df["Joining Rate per Nonmember"]
     rising = share.diff() > 1e-4
