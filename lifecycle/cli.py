@@ -79,6 +79,13 @@ def version_option(f):
     return click.version_option(__version__, "--version", prog_name="lifecycle")(f)
 
 
+def command_line() -> list[str]:
+    """The command as the user gave it (``sys.argv`` is the host's when run in-process)."""
+    ctx = click.get_current_context(silent=True)
+    argv = ctx.meta.get("lifecycle.argv") if ctx is not None else None
+    return ["lifecycle", *(argv if argv is not None else sys.argv[1:])]
+
+
 def split_names(values: tuple[str, ...] | None) -> list[str] | None:
     """``--vars A,B --vars C`` -> ["A", "B", "C"]; None when not given."""
     if not values:
@@ -217,7 +224,7 @@ def run(
     results = run_scenarios(
         model, scens, params=extra, variables=names, final_time=final_time, time_step=time_step
     )
-    argv = click.get_current_context().meta.get("lifecycle.argv", sys.argv[1:])
+    argv = command_line()[1:]
     record = provenance(
         model,
         scens,

@@ -9,11 +9,11 @@ turns them into one red line and exit code 2.
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 
 import click
 
+from .cli import command_line, split_names
 from .errors import ScenarioError
 from .model import load_model
 from .montecarlo import monte_carlo
@@ -47,14 +47,6 @@ def _inputs(scenario: Path, uncertain: Path, model_path: Path | None):
     if problems:
         raise ScenarioError(problems)
     return model, scen, spec
-
-
-def _split(values) -> list[str]:
-    return [v.strip() for item in values for v in item.split(",") if v.strip()]
-
-
-def _command_line() -> str:
-    return " ".join(shlex.quote(a) for a in ["lifecycle", *sys.argv[1:]])
 
 
 _common = [
@@ -115,8 +107,8 @@ def montecarlo_command(scenario, uncertain, seed, model_path, fmt, n, variables,
     Writes bands.csv, samples.csv, one figure per variable and montecarlo.json.
     """
     model, scen, spec = _inputs(scenario, uncertain, model_path)
-    result = monte_carlo(model, scen, spec, n=n, seed=seed, variables=_split(variables) or None)
-    result.options["command"] = _command_line()
+    result = monte_carlo(model, scen, spec, n=n, seed=seed, variables=split_names(variables))
+    result.options["command"] = " ".join(shlex.quote(a) for a in command_line())
     target = output or Path("results") / "montecarlo" / Path(scenario).stem
     result.write(target, fmt=fmt)
     click.echo(f"wrote {target} ({n} runs, seed {seed})", err=True)
@@ -169,7 +161,7 @@ def sensitivity_command(
     else:
         result = morris(model, scen, spec, list(metrics), n=n or 100, seed=seed, num_levels=levels)
         cols = ["metric", "parameter", "mu_star", "mu_star_conf", "sigma"]
-    result.options["command"] = _command_line()
+    result.options["command"] = " ".join(shlex.quote(a) for a in command_line())
     target = output or Path("results") / "sensitivity" / f"{Path(scenario).stem}-{method}"
     result.write(target, fmt=fmt)
     click.echo(result.indices[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
