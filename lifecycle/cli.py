@@ -391,21 +391,27 @@ def validate(scenarios, model_path):
 def stages(scenarios, variables, fmt, model_path):
     """Print the life-cycle stage sequence of each SCENARIO with start and end years.
 
+    When a scenario is named "baseline", every run is measured against the baseline's
+    peaks, so runs that share a history share its stages.
+
     \b
     Example:
       lifecycle stages scenarios/baseline.toml scenarios/shock_with_renewal.toml
     """
     import pandas as pd
 
-    from .runner import run_scenarios
-    from .stages import stage_sequence, stage_table
+    from .runner import SIZE_VARIABLES, comparable_stages, run_scenarios
+    from .stages import stage_table
 
     model, scens = _load_or_fail(scenarios, model_path)
     names = _resolve_vars(model, split_names(variables))
     results = run_scenarios(model, scens, variables=names)
+    # with a scenario named baseline, every run is measured against its peaks
+    base = "baseline" if "baseline" in results else None
+    sequences = comparable_stages(results, base, names or SIZE_VARIABLES, strict=True)
     frames = []
-    for name, df in results.items():
-        t = stage_table(stage_sequence(df, names))
+    for name, seq in sequences.items():
+        t = stage_table(seq)
         t.insert(0, "scenario", name)
         frames.append(t)
     table = pd.concat(frames, ignore_index=True)

@@ -147,15 +147,20 @@ SIZE_VARIABLES = ("Firms", "Employment")
 
 
 def comparable_stages(
-    results: Mapping[str, pd.DataFrame], baseline: str | None = None
+    results: Mapping[str, pd.DataFrame],
+    baseline: str | None = None,
+    variables: Sequence[str] = SIZE_VARIABLES,
+    *,
+    strict: bool = False,
 ) -> dict[str, list]:
-    """The stage sequence of every run, on one yardstick: each run's size index (firms and
-    employment) is measured against the baseline's peaks, so runs that share a history
-    share its stages. A run whose stages cannot be classified gets an empty list."""
+    """The stage sequence of every run, on one yardstick: each run's size index (by default
+    firms and employment) is measured against the baseline's peaks, so runs that share a
+    history share its stages. Without a baseline each run is measured against its own peaks.
+    A run whose stages cannot be classified gets an empty list (or raises, if ``strict``)."""
     from .stages import stage_sequence
 
     base = results.get(baseline) if baseline else None
-    size = [v for v in SIZE_VARIABLES if base is not None and v in base]
+    size = [v for v in variables if base is not None and v in base]
     scale = {v: float(base[v].max()) for v in size} if size else None
     reference = None
     if scale:
@@ -163,10 +168,12 @@ def comparable_stages(
         reference = float(index.max())
     out = {}
     for name, df in results.items():
-        names = [v for v in SIZE_VARIABLES if v in df]
+        names = [v for v in variables if v in df]
         try:
             out[name] = stage_sequence(df, names, scale=scale, reference=reference)
         except LifecycleError:
+            if strict:
+                raise
             out[name] = []
     return out
 
