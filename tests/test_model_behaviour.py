@@ -180,8 +180,8 @@ def test_disruptive_shock_without_renewal_locks_the_cluster_in(simulate):
 
 def test_renewal_package_rejuvenates_the_shocked_cluster(simulate):
     """Employment roughly doubles from its trough, as the Swiss watch cluster's did from
-    1987. Unlike the Swiss case, where the number of firms stayed flat (fewer, larger
-    firms), the model's firms recover too: its firm size is fixed, so jobs need firms."""
+    1987, while the number of firms grows far less and stays below its pre-shock level:
+    fewer, larger firms, because the upgraded technology needs a larger efficient scale."""
     shock = simulate(scenario="disruptive_shock.toml")
     renew = simulate(scenario="shock_with_renewal.toml")
     pre = renew["Employment"].loc[SHOCK_YEAR - 0.5]
@@ -192,6 +192,18 @@ def test_renewal_package_rejuvenates_the_shocked_cluster(simulate):
     assert renew["Employment"].iloc[-1] > 2.5 * shock["Employment"].iloc[-1]
     assert renew["Knowledge Diversity"].loc[55] > shock["Knowledge Diversity"].loc[55] + 0.1
     assert "decline > rejuvenation" in describe(stage_sequence(renew))
+    firms = renew["Firms"]
+    jobs_trough_ratio = renew["Employment"].iloc[-1] / trough
+    firms_trough_ratio = firms.iloc[-1] / firms.loc[SHOCK_YEAR:].min()
+    assert firms.iloc[-1] < firms.loc[SHOCK_YEAR - 0.5]
+    assert firms_trough_ratio < 0.75 * jobs_trough_ratio
+    size_before = pre / firms.loc[SHOCK_YEAR - 0.5]
+    assert renew["Employment"].iloc[-1] / firms.iloc[-1] > 1.2 * size_before
+
+
+def test_without_a_growing_efficient_scale_renewal_brings_back_many_small_firms(simulate):
+    renew = simulate({"scale elasticity": 0.0}, scenario="shock_with_renewal.toml")
+    assert renew["Firms"].iloc[-1] > renew["Firms"].loc[SHOCK_YEAR - 0.5]
 
 
 # 8 -------------------------------------------------------------------------------------
