@@ -1,7 +1,7 @@
 """Wall time and number of model runs of each example fit (issue 4).
 
 The colour-TV fits (Bass model, three starts, at TIME STEP 1, 0.25 and 1/64) and the UK
-motor-industry fit (cluster model, differential evolution over four constants), each with
+motor-industry fit (cluster model, differential evolution over five constants), each with
 the batch engine (the default when it reproduces PySD) and with PySD alone. Run::
 
     python benchmarks/bench_calibration.py [--skip-pysd-de]
@@ -70,7 +70,7 @@ def main() -> None:
         if engine == "pysd" and args.skip_pysd_de:
             continue
         timed(
-            "UK motor makers, cluster model, DE, 4 params",
+            "UK motor makers, cluster model, DE, 5 params",
             model=cluster, data=uk, params=UK_BOUNDS, scenario=START,
             method="differential_evolution", seed=1897, engine=engine,
         )  # fmt: skip
