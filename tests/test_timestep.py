@@ -4,8 +4,8 @@ Key outputs are, for each of the twelve variables users rely on, its peak, its f
 and its mean over the run, in every scenario; a change is measured against the variable's
 scale (its peak magnitude in the finer run), so that a stock that has decayed to a few
 percent of its peak is not judged by its remainder alone. (Measured against its own value,
-the final invested capital of the shock-with-renewal scenario, 3.8 MUSD after a 60 MUSD
-peak, moves by 1.8 %: Euler error in a fast decay.) Whole trajectories are checked too, at a
+the final invested capital of the shock-with-renewal scenario, 3.5 MUSD after a 56 MUSD
+peak, moves by 1.9 %: Euler error in a fast decay.) Whole trajectories are checked too, at a
 looser bound: a late S-curve take-off (membership in a science-driven cluster) shifts by a
 fraction of a year, which at its steepest point is 1-2 % of the variable's range.
 """
