@@ -1,0 +1,117 @@
+"""The explain commands end to end: ``loops`` (and, below, ``diagram``, ``doc``, ``export``)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("simlin")
+
+from lifecycle.cli import cli  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BASS = ROOT / "models" / "bass_diffusion.mdl"
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def bass_scenario(tmp_path):
+    f = tmp_path / "bass.toml"
+    f.write_text(f'name = "bass"\nmodel = "{BASS}"\n')
+    return f
+
+
+def test_loops_writes_stage_table_figure_and_periods(tmp_path, bass_scenario):
+    out = tmp_path / "out"
+    (out).mkdir()
+    (out / "mine.txt").write_text("a file of the user's")
+    res = invoke("loops", bass_scenario, "--vars", "adoption rate", "--periods", "-o", out)
+    assert res.exit_code == 0, res.output
+    assert (out / "mine.txt").read_text() == "a file of the user's"  # left alone
+    loops = pd.read_csv(out / "loops.csv")
+    assert list(loops.columns) == [
+        "scenario",
+        "variable",
+        "stage",
+        "start",
+        "end",
+        "loop",
+        "polarity",
+        "share",
+    ]
+    assert set(loops["variable"]) == {"adoption rate"}
+    # the Bass model names its loops: word of mouth drives the growth of the adoption rate
+    # (up to its peak), saturation its decline
+    assert list(loops["stage"]) == ["growth", "decline"]
+    growth, decline = loops.iloc[0], loops.iloc[1]
+    assert (growth["loop"], growth["polarity"]) == ("word of mouth", "R")
+    assert (decline["loop"], decline["polarity"]) == ("saturation", "B")
+    assert growth["share"] > 0.6 and decline["share"] > 0.6
+    assert loops["share"].between(0, 1).all()
+    periods = pd.read_csv(out / "periods.csv")
+    assert list(periods.columns) == ["scenario", "start", "end", "loop", "polarity", "share"]
+    assert list(periods["loop"]) == ["word of mouth", "saturation"]
+    assert (out / "loops.png").stat().st_size > 10_000
+    assert "growth" in res.output and "word of mouth" in res.output
+
+
+def test_loops_stages_are_those_of_the_stages_command(tmp_path, bass_scenario):
+    res = invoke("loops", bass_scenario, "--vars", "Adopters", "-o", tmp_path / "o")
+    assert res.exit_code == 0, res.output
+    loops = pd.read_csv(tmp_path / "o" / "loops.csv")
+    st = invoke("stages", bass_scenario, "--vars", "Adopters", "--format", "csv")
+    from io import StringIO
+
+    stages = pd.read_csv(StringIO(st.output))
+    got = loops.drop_duplicates(["stage", "start"])[["stage", "start", "end"]]
+    pd.testing.assert_frame_equal(
+        got.reset_index(drop=True), stages[["stage", "start", "end"]], check_dtype=False
+    )
+
+
+def test_bad_loops_file_is_exit_2_naming_the_file(tmp_path):
+    model = tmp_path / "bass_diffusion.mdl"
+    shutil.copy(BASS, model)
+    (tmp_path / "bass_diffusion.loops.toml").write_text(
+        '[[loop]]\nname = "x"\npolarity = "R"\npath = ["Adopters", "market size"]\n'
+    )
+    scen = tmp_path / "s.toml"
+    scen.write_text('name = "s"\nmodel = "bass_diffusion.mdl"\n')
+    res = CliRunner().invoke(
+        cli, ["loops", str(scen), "--vars", "Adopters", "-o", str(tmp_path / "o")]
+    )
+    assert res.exit_code == 2
+    assert "bass_diffusion.loops.toml" in res.output
+    assert "'Adopters' -> 'market size' is not a link" in res.output
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_loops_on_the_cluster_baseline(tmp_path):
+    res = invoke("loops", ROOT / "scenarios" / "baseline.toml", "-o", tmp_path)
+    assert res.exit_code == 0, res.output
+    loops = pd.read_csv(tmp_path / "loops.csv")
+    named = {
+        "spawning",
+        "saturation",
+        "shakeout",
+        "imitation",
+        "trust",
+        "learning",
+        "lock-in",
+        "labour",
+        "capital",
+        "scale",
+    }
+    assert set(loops["loop"]) <= named
+    assert set(loops["variable"]) == {"Firms+Employment"}
+    # each stage's dominant loops explain at least half of the named loops' activity
+    for _, block in loops.groupby(["stage", "start"]):
+        assert block["share"].sum() >= 0.5
