@@ -47,7 +47,7 @@ _LAZY = {
     "Stage": "stages",
     "calibrate": "calibration",
     "classify": "stages",
-    "ensemble": "ensemble",
+    "ensemble": "_ensemble",
     "load_model": "model",
     "load_scenario": "scenarios",
     "load_scenarios": "scenarios",

@@ -49,10 +49,10 @@ def scenario_params(scenario) -> dict[str, float]:
 def run_ensemble(model, samples: pd.DataFrame, *, scenario=None, variables=None) -> xr.Dataset:
     """Run every row of ``samples`` on top of ``scenario``; a Dataset with dims (run, time).
 
-    Uses :func:`lifecycle.ensemble.ensemble` with ``engine="auto"`` (the vectorised batch
+    Uses :func:`lifecycle.ensemble` with ``engine="auto"`` (the vectorised batch
     engine, or PySD for a model it cannot compile). Runs that fail hold NaN.
     """
-    from .ensemble import ensemble
+    from ._ensemble import ensemble
 
     return ensemble(model, samples, scenario=scenario, variables=variables, engine="auto")
 

@@ -68,7 +68,7 @@ def ensemble(
     --------
     >>> import pandas as pd
     >>> from lifecycle import load_model
-    >>> from lifecycle.ensemble import ensemble
+    >>> from lifecycle import ensemble
     >>> model = load_model()                                        # doctest: +SKIP
     >>> samples = pd.DataFrame({"startup rate": [0.08, 0.12, 0.16]})
     >>> ds = ensemble(model, samples, variables=["Firms"])          # doctest: +SKIP
