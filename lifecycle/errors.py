@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._names import did_you_mean
+
 
 class LifecycleError(Exception):
     """Root of every error raised for a user mistake. Exit code 2 on the command line."""
@@ -35,7 +37,7 @@ class UnknownParameterError(LifecycleError, KeyError):
     def __str__(self) -> str:
         msg = f"'{self.name}' is not a {self.kind} of {self.model}"
         if self.suggestions:
-            msg += "; did you mean " + " or ".join(f"'{s}'" for s in self.suggestions) + "?"
+            msg += "; " + did_you_mean(self.suggestions)
         return msg
 
 

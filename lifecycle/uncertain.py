@@ -49,6 +49,7 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
 
+from ._names import did_you_mean
 from .errors import LifecycleError, Problem, ScenarioError, UnknownParameterError
 
 DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -211,7 +212,7 @@ def _check_entry(name, entry, model) -> tuple[Uncertain | None, list[tuple[str, 
         const = model.resolve_constant(name)
     except UnknownParameterError:
         sugg = model.suggest(name, pool=model.parameters)
-        fix = "did you mean " + " or ".join(f"'{s}'" for s in sugg) + "?" if sugg else None
+        fix = did_you_mean(sugg) or None
         return None, [(f"'{name}' is not a constant of {model.name}", fix)]
     except LifecycleError as exc:  # a computed variable
         return None, [(str(exc), None)]

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._names import canonical
 from ..errors import SimulationError, UnknownParameterError
-from ..model import canonical
 from .codegen import Program
 from .compile import CONTROL_KEYS, Compiler
 

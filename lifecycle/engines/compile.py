@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._names import canonical
 from ..errors import ModelFileError, UnsupportedFunctionError
-from ..model import canonical
 
 CONTROL_KEYS = {
     "initialtime": "initial_time",

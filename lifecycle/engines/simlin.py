@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._names import canonical
 from ..errors import ModelFileError, SimulationError, UnknownParameterError
-from ..model import canonical
 
 # Simlin error codes that concern units: malformed unit definitions (what check_units()
 # reports) and, above all, dimensional mismatches found by unit inference (check() only).
