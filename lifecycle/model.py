@@ -27,7 +27,9 @@ import pandas as pd
 
 from ._names import canonical, closest
 from .errors import (
-    ModelFileError,
+    ArgumentError,
+    ModelNotFoundError,
+    ModelParseError,
     NotAConstantError,
     OutOfRangeError,
     SettingsError,
@@ -63,7 +65,9 @@ def translate(path: str | os.PathLike) -> Path:
     pysd = _import_pysd()
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"model file not found: {path} (fix: give the path of a .mdl file)")
+        raise ModelNotFoundError(
+            f"model file not found: {path} (fix: give the path of a .mdl file)"
+        )
     key = hashlib.sha256(path.read_bytes() + pysd.__version__.encode()).hexdigest()[:20]
     target = cache_dir() / f"{path.stem}-{key}"
     py = target / f"{path.stem}.py"
@@ -76,7 +80,7 @@ def translate(path: str | os.PathLike) -> Path:
         try:
             pysd.read_vensim(str(tmp / path.name), split_views=False)
         except Exception as exc:  # PySD raises bare exceptions on parse failures
-            raise ModelFileError(f"{path}: PySD cannot translate this model: {exc}") from exc
+            raise ModelParseError(f"{path}: PySD cannot translate this model: {exc}") from exc
         try:
             tmp.rename(target)
         except OSError:  # another process won the race; its translation is identical
@@ -124,7 +128,7 @@ class Model:
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path is not None else DEFAULT_MODEL
         if not self.path.is_file():
-            raise ModelFileError(
+            raise ModelNotFoundError(
                 f"model file not found: {self.path} (fix: pass --model with a .mdl file)"
             )
         self.name = self.path.name
@@ -244,7 +248,7 @@ class Model:
         """Resolve ``name`` to a constant and check ``value`` against its range."""
         const = self.resolve_constant(name)
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-            raise TypeError(f"'{const.name}' needs a number, not {value!r}")
+            raise ArgumentError(f"'{const.name}' needs a number, not {value!r}")
         value = float(value)
         if not math.isfinite(value):
             raise OutOfRangeError(const.name, value, const.low, const.high)
@@ -306,6 +310,11 @@ class Model:
                     cache_output=False,
                     **kwargs,
                 )
+            except RecursionError as exc:  # auxiliaries that need each other
+                raise ModelParseError(
+                    f"{self.name}: simultaneous equations (a loop without a stock), which "
+                    "PySD cannot order (fix: put a stock, e.g. a SMOOTH, in the loop)"
+                ) from exc
             except Exception as exc:
                 raise SimulationError(f"{self.name}: the run failed: {exc}") from exc
         out.index.name = "time"
@@ -333,7 +342,7 @@ def load_model(path: str | os.PathLike | None = None) -> Model:
     """
     p = Path(path) if path is not None else DEFAULT_MODEL
     if not p.is_file():
-        raise ModelFileError(f"model file not found: {p} (fix: pass a path to a .mdl file)")
+        raise ModelNotFoundError(f"model file not found: {p} (fix: pass a path to a .mdl file)")
     key = (str(p.resolve()), file_hash(p))
     if key not in _LOADED:
         _LOADED[key] = Model(p)

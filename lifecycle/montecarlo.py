@@ -19,8 +19,8 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from ._names import find
-from .errors import LifecycleError, Problem, ScenarioError, SimulationError
+from ._names import closest, find
+from .errors import LifecycleError, Problem, ScenarioError, SimulationError, UnknownParameterError
 from .runner import atomic_dir, slug, versions
 from .uncertain import UncertainSpec
 
@@ -138,12 +138,14 @@ class MonteCarloResult:
 
     def _resolve(self, variable: str) -> str:
         name = find(variable, self.variables)
-        if name is not None:
-            return name
-        raise LifecycleError(
-            f"'{variable}' was not recorded in this Monte Carlo; recorded: "
-            + ", ".join(f"'{v}'" for v in self.variables)
-        )
+        if name is None:
+            raise UnknownParameterError(
+                variable,
+                "this Monte Carlo",
+                closest(variable, self.variables) or self.variables,
+                kind="recorded variable",
+            )
+        return name
 
     @property
     def failed(self) -> np.ndarray:

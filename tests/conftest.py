@@ -15,15 +15,9 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-matplotlib.use("Agg")
+from .paths import BASS_MODEL, LINEAR_MODEL, MAIN_MODEL, SCENARIOS, SHARED
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-SCENARIOS = ROOT / "scenarios"
-MAIN_MODEL = ROOT / "models" / "cluster_lifecycle.mdl"
-BASS_MODEL = ROOT / "models" / "bass_diffusion.mdl"
-TEST_MODELS = ROOT / "tests" / "models"
-LINEAR_MODEL = TEST_MODELS / "sa_linear.mdl"
+matplotlib.use("Agg")
 
 _CACHE: dict[str, str] = {}
 
