@@ -36,6 +36,11 @@ docs: $(STAMP)
 	$(BIN)/lifecycle compare scenarios/baseline.toml scenarios/disruptive_shock.toml \
 	    scenarios/shock_with_renewal.toml scenarios/networking_initiative.toml \
 	    --vars "Firms,Employment,Member Share,Relative Technology" -o docs/comparison.png > /dev/null
+	# stock-and-flow diagrams (overview and one per sector) and the loops-by-stage figure
+	$(BIN)/lifecycle diagram --sector all --format svg -o docs/diagrams > /dev/null
+	$(BIN)/lifecycle diagram -o docs/diagrams/overview.png > /dev/null
+	$(BIN)/lifecycle loops scenarios/baseline.toml scenarios/shock_with_renewal.toml \
+	    -o docs/loops > /dev/null
 
 clean:
 	rm -rf $(OUT) .pytest_cache .ruff_cache

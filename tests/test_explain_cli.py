@@ -94,6 +94,7 @@ def test_bad_loops_file_is_exit_2_naming_the_file(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_loops_on_the_cluster_baseline(tmp_path):
     res = invoke("loops", ROOT / "scenarios" / "baseline.toml", "-o", tmp_path)
     assert res.exit_code == 0, res.output
@@ -115,3 +116,40 @@ def test_loops_on_the_cluster_baseline(tmp_path):
     # each stage's dominant loops explain at least half of the named loops' activity
     for _, block in loops.groupby(["stage", "start"]):
         assert block["share"].sum() >= 0.5
+
+
+def test_diagram_is_byte_stable_and_shows_the_sector(tmp_path):
+    a, b = tmp_path / "a.svg", tmp_path / "b.svg"
+    for f in (a, b):
+        res = invoke("diagram", "--sector", "Trust", "-o", f)
+        assert res.exit_code == 0, res.output
+    assert a.read_bytes() == b.read_bytes()
+    svg = a.read_text()
+    assert svg.startswith("<svg") or "<svg" in svg[:200]
+    for word in ("trust", "building", "erosion", "interaction"):  # the sector's variables
+        assert word in svg
+    png = tmp_path / "t.png"
+    assert invoke("diagram", "--sector", "Trust", "-o", png).exit_code == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_diagram_overview_draws_every_stock(tmp_path):
+    from lifecycle.explain.diagram import overview_model
+    from lifecycle.explain.report import named_loops_for
+    from lifecycle.explain.structure import ModelStructure
+
+    structure = ModelStructure(ROOT / "models" / "cluster_lifecycle.mdl")
+    model = overview_model(structure, named_loops_for(structure))
+    assert {s["name"] for s in model["stocks"]} == {structure.ident(s) for s in structure.stocks}
+    # the spawning loop shows as young firms -> startups (through the Firms total)
+    startups = next(f for f in model["flows"] if f["name"] == "startups")
+    assert "young_firms" in startups["equation"]
+
+
+def test_diagram_errors_are_exit_2(tmp_path):
+    res = CliRunner().invoke(cli, ["diagram", "--sector", "Nowhere", "-o", str(tmp_path / "x.svg")])
+    assert res.exit_code == 2
+    assert "'Nowhere' is not a sector" in res.output and "Trust" in res.output
+    res = CliRunner().invoke(cli, ["diagram", "-o", str(tmp_path / "x.jpg")])
+    assert res.exit_code == 2 and ".svg or .png" in res.output
+    assert not list(tmp_path.iterdir())

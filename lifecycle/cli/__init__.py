@@ -48,6 +48,7 @@ COMMANDS: dict[str, str] = {
     "sensitivity": "lifecycle.cli.analysis:sensitivity_command",
     "calibrate": "lifecycle.cli.calibrate:calibrate_command",
     "loops": "lifecycle.cli.explain:loops_command",
+    "diagram": "lifecycle.cli.explain:diagram_command",
 }
 
 

@@ -38,7 +38,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import LifecycleError, Problem, ScenarioError, SimulationError
+from ..errors import (
+    ArgumentError,
+    LifecycleError,
+    ModelFileError,
+    Problem,
+    ScenarioError,
+    SimulationError,
+)
 from .structure import ModelStructure
 
 #: a dominant set of loops explains at least this share of the loop activity
@@ -211,7 +218,7 @@ class LoopScores:
         """
         cols = self.loops_through(through) if through else list(self.scores.columns)
         if not cols:
-            raise LifecycleError(
+            raise ArgumentError(
                 f"no scored loop passes through '{through}' (loops: "
                 + ", ".join(self.scores.columns)
                 + ")"
@@ -309,7 +316,7 @@ def score_loops(
             mode = "named"
         else:
             if str(sim.get_ltm_mode()) == "discovery" or not runtime:
-                raise LifecycleError(
+                raise ModelFileError(
                     f"{Path(model_path).name} has too many feedback loops to enumerate "
                     "them all (LTM discovery mode); name its main loops in "
                     f"{loops_file(model_path).name} beside the model"

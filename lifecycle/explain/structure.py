@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from ..errors import ModelFileError, UnknownParameterError
+from ..errors import ModelNotFoundError, UnknownParameterError
 from ..model import canonical
 
 #: source classes, in the order the reference lists them
@@ -132,6 +132,11 @@ def parse_mdl(path: Path) -> tuple[list[Sector], list[Variable]]:
     return sectors, variables
 
 
+def canonical_ident(name: str) -> str:
+    """Simlin's identifier spelling of a name: lower case, spaces as underscores."""
+    return "_".join(str(name).replace('"', "").lower().split())
+
+
 @dataclass(frozen=True)
 class Link:
     source: str  # display names
@@ -152,7 +157,7 @@ class ModelStructure:
 
         self.path = Path(path)
         if not self.path.is_file():
-            raise ModelFileError(
+            raise ModelNotFoundError(
                 f"model file not found: {self.path} (fix: give the path of a .mdl file)"
             )
         self.sectors, variables = parse_mdl(self.path)
@@ -182,6 +187,22 @@ class ModelStructure:
             if var.name != stem and self._to_name.get(stem) in self.variables:
                 self.net_flows[self._to_name[stem]] = var.name
                 self._to_name[var.name] = self._to_name[stem]
+        #: stock -> (inflows, outflows), display names (synthetic net flows left out)
+        self.stock_flows: dict[str, tuple[list[str], list[str]]] = {}
+        for var in self.simlin_model.variables:
+            if type(var).__name__ == "Stock" and var.name in self._to_name:
+                pick = [
+                    [
+                        self._to_name[f]
+                        for f in fl
+                        if f in self._to_name and f not in self.net_flows.values()
+                    ]
+                    for fl in (
+                        [canonical_ident(x) for x in var.inflows],
+                        [canonical_ident(x) for x in var.outflows],
+                    )
+                ]
+                self.stock_flows[self._to_name[var.name]] = (pick[0], pick[1])
         links = []
         for link in self.simlin_model.get_links():
             a, b = self._to_name.get(link.from_var), self._to_name.get(link.to_var)
