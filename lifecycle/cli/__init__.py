@@ -49,6 +49,8 @@ COMMANDS: dict[str, str] = {
     "calibrate": "lifecycle.cli.calibrate:calibrate_command",
     "loops": "lifecycle.cli.explain:loops_command",
     "diagram": "lifecycle.cli.explain:diagram_command",
+    "doc": "lifecycle.cli.explain:doc_command",
+    "export": "lifecycle.cli.explain:export_command",
 }
 
 

@@ -132,3 +132,60 @@ def diagram_command(sector, output, fmt, model_path):
         written = [draw(path, output, sector=sector)]
     for p in written:
         click.echo(str(p))
+
+
+@click.command("doc")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("model.html"),
+    show_default=True,
+    help="The HTML file to write.",
+)
+@model_option
+@version_option
+def doc_command(output, model_path):
+    """Write the model reference: one self-contained HTML page.
+
+    Every variable by sector with its equation, units, range, comment and source class,
+    what it uses and what uses it (links both ways); the constants table with class and
+    value; the named feedback loops. No network is needed to view it.
+
+    \b
+    Example:
+      lifecycle doc -o model.html
+      lifecycle doc --model models/bass_diffusion.mdl -o bass.html
+    """
+    _needs_simlin()
+    from ..explain.doc import write_doc
+    from ..model import DEFAULT_MODEL
+
+    click.echo(str(write_doc(model_path or DEFAULT_MODEL, output)))
+
+
+@click.command("export")
+@click.option("--xmile", "xmile", is_flag=True, required=True, help="Write XMILE (for Stella).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The file to write (.xmile, .stmx or .xml).",
+)
+@model_option
+@version_option
+def export_command(xmile, output, model_path):
+    """Export the model to another format: XMILE, with a laid-out diagram.
+
+    \b
+    Example:
+      lifecycle export --xmile -o cluster_lifecycle.xmile
+    """
+    _needs_simlin()
+    from ..explain.export import export_xmile
+    from ..model import DEFAULT_MODEL
+
+    if not xmile:
+        raise click.UsageError("choose a format: --xmile")
+    click.echo(str(export_xmile(model_path or DEFAULT_MODEL, output)))
