@@ -153,3 +153,15 @@ def test_diagram_errors_are_exit_2(tmp_path):
     res = CliRunner().invoke(cli, ["diagram", "-o", str(tmp_path / "x.jpg")])
     assert res.exit_code == 2 and ".svg or .png" in res.output
     assert not list(tmp_path.iterdir())
+
+
+def test_a_large_model_without_named_loops_asks_for_them():
+    """Discovery mode (too many loops to enumerate) and no named loops: a ModelFileError
+    (exit 2) that says where to name them."""
+    from lifecycle.errors import ModelFileError
+    from lifecycle.explain.loops import score_loops
+
+    with pytest.raises(
+        ModelFileError, match="too many feedback loops.*cluster_lifecycle.loops.toml"
+    ):
+        score_loops(ROOT / "models" / "cluster_lifecycle.mdl")

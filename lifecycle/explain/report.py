@@ -61,18 +61,19 @@ def analyse(
     named = named_loops_for(structure)
     if through is not None:
         through = structure.name(through)
+    # loop scores first: a model that cannot be scored fails before anything else runs
+    scored = {
+        s.name: score_loops(
+            model.path, s.params, named=named, structure=structure, **s.run_settings
+        )
+        for s in scenarios
+    }
     results = run_scenarios(model, scenarios, variables=list(variables))
     base = "baseline" if "baseline" in results else None
     sequences = comparable_stages(results, base, list(variables), strict=True)
     out = []
     for s in scenarios:
-        scores = score_loops(
-            model.path,
-            s.params,
-            named=named,
-            structure=structure,
-            **s.run_settings,
-        )
+        scores = scored[s.name]
         stages = sequences[s.name]
         out.append(
             ScenarioLoops(
@@ -138,14 +139,15 @@ def plot_loops(runs: Sequence[ScenarioLoops], variables: Sequence[str], units=No
                 target.plot(t, r.trajectory[v].to_numpy(), label=v, linewidth=1.8, **style)
                 unit = (units or {}).get(v)
                 target.set_ylabel(f"{v}" + (f" ({unit})" if unit else ""))
-            top = r.by_stage.drop_duplicates(["stage", "start"]).set_index(["stage", "start"])
             for st in r.stages:
                 ax.axvspan(st.start, st.end, color=STAGE_COLORS.get(st.name, "#eeeeee"), zorder=0)
-                key = (st.name, float(st.start))
                 text = st.name
-                if key in top.index:
-                    row = top.loc[key]
-                    text += f"\n{row['loop']} ({row['polarity']}, {row['share']:.0%})"
+                block = r.by_stage[
+                    (r.by_stage["stage"] == st.name) & (r.by_stage["start"] == float(st.start))
+                ]
+                narrow = st.end - st.start < 0.12 * (t[-1] - t[0])
+                for row in block.head(1 if narrow else 2).itertuples():
+                    text += f"\n{row.loop} ({row.polarity}, {row.share:.0%})"
                 ax.text(
                     0.5 * (st.start + st.end),
                     0.97,
@@ -154,7 +156,8 @@ def plot_loops(runs: Sequence[ScenarioLoops], variables: Sequence[str], units=No
                     ha="center",
                     va="top",
                     fontsize=7.5,
-                    rotation=90 if st.end - st.start < 0.12 * (t[-1] - t[0]) else 0,
+                    rotation=90 if narrow else 0,
+                    bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1.5},
                 )
             ax.set_xlim(t[0], t[-1])
             ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.45)
