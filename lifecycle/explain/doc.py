@@ -145,7 +145,10 @@ def render(structure: ModelStructure, named=None) -> str:
     counts = {}
     for v in structure.variables.values():
         counts[v.kind] = counts.get(v.kind, 0) + 1
-    summary = ", ".join(f"{n} {k}{'s' * (n != 1)}" for k, n in sorted(counts.items()))
+    plural = {"auxiliary": "auxiliaries"}
+    summary = ", ".join(
+        f"{n} {plural.get(k, k + 's') if n != 1 else k}" for k, n in sorted(counts.items())
+    )
     body = [
         "<!DOCTYPE html>",
         "<html lang='en'><head><meta charset='utf-8'>",
@@ -182,9 +185,9 @@ def render(structure: ModelStructure, named=None) -> str:
         "scenarios), <b>unstated</b> (the comment does not start with its class).</p>"
     )
     body.append(
-        "<table><colgroup><col style='width:24%'><col style='width:9%'>"
-        "<col style='width:9%'><col style='width:9%'><col style='width:10%'>"
-        "<col style='width:12%'><col style='width:27%'></colgroup>"
+        "<table><colgroup><col style='width:19%'><col style='width:8%'>"
+        "<col style='width:9%'><col style='width:8%'><col style='width:10%'>"
+        "<col style='width:11%'><col style='width:35%'></colgroup>"
         "<tr><th>constant</th><th>value</th><th>units</th><th>range</th><th>class</th>"
         "<th>sector</th><th>comment</th></tr>"
     )
