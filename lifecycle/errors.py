@@ -124,3 +124,9 @@ class SimulationError(LifecycleError, RuntimeError):
     """A run that started but failed (NaN, overflow, engine failure). Exit code 1."""
 
     exit_code = 1
+
+
+class OutputError(DataError):
+    """An output path that cannot or must not be written: a folder lifecycle did not write,
+    the current or root folder, a symlink, a file where a folder is wanted, no space left.
+    Derives from :class:`DataError`, which output paths raised before."""
