@@ -525,7 +525,7 @@ def _exchange(a: Path, b: Path) -> bool:
     err = ctypes.get_errno()
     if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
         return False
-    raise OSError(err, os.strerror(err), str(b))
+    raise _oserror(OSError(err, os.strerror(err)), b)
 
 
 def _merge_into(staged: Path, target: Path) -> None:
