@@ -30,11 +30,8 @@ def bass_scenario(tmp_path):
 
 def test_loops_writes_stage_table_figure_and_periods(tmp_path, bass_scenario):
     out = tmp_path / "out"
-    (out).mkdir()
-    (out / "mine.txt").write_text("a file of the user's")
     res = invoke("loops", bass_scenario, "--vars", "adoption rate", "--periods", "-o", out)
     assert res.exit_code == 0, res.output
-    assert (out / "mine.txt").read_text() == "a file of the user's"  # left alone
     loops = pd.read_csv(out / "loops.csv")
     assert list(loops.columns) == [
         "scenario",
@@ -60,6 +57,19 @@ def test_loops_writes_stage_table_figure_and_periods(tmp_path, bass_scenario):
     assert list(periods["loop"]) == ["word of mouth", "saturation"]
     assert (out / "loops.png").stat().st_size > 10_000
     assert "growth" in res.output and "word of mouth" in res.output
+
+
+def test_loops_replaces_only_its_own_output(tmp_path, bass_scenario):
+    out = tmp_path / "out"
+    args = ("loops", bass_scenario, "--vars", "adoption rate", "-o", out)
+    assert invoke(*args).exit_code == 0
+    assert invoke(*args).exit_code == 0  # its own earlier output: replaced
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("a file of the user's")
+    res = CliRunner().invoke(cli, [str(a) for a in args[:-1]] + [str(mine)])
+    assert res.exit_code == 2 and "--force" in res.output
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
 
 
 def test_loops_stages_are_those_of_the_stages_command(tmp_path, bass_scenario):

@@ -190,3 +190,18 @@ def test_export_needs_an_xmile_name(tmp_path):
     res = CliRunner().invoke(cli, ["export", "--xmile", "-o", str(tmp_path / "m.txt")])
     assert res.exit_code == 2 and ".xmile" in res.output
     assert not list(tmp_path.iterdir())
+
+
+def test_doc_and_export_replace_only_their_own_files(tmp_path):
+    for args, name in ((["doc"], "model.html"), (["export", "--xmile"], "m.xmile")):
+        target = tmp_path / name
+        target.write_text("the user's own file")
+        extra = ["--model", str(BASS)]
+        res = CliRunner().invoke(cli, [*args, *extra, "-o", str(target)])
+        assert res.exit_code == 2 and "--force" in res.output, res.output
+        assert target.read_text() == "the user's own file"
+        res = CliRunner().invoke(cli, [*args, *extra, "-o", str(target), "--force"])
+        assert res.exit_code == 0, res.output
+        assert target.read_text() != "the user's own file"
+        res = CliRunner().invoke(cli, [*args, *extra, "-o", str(target)])  # now lifecycle's
+        assert res.exit_code == 0, res.output

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from . import model_option, split_names, version_option
+from . import command_line, force_option, model_option, split_names, version_option
 from .run import _load_or_fail
 
 
@@ -30,9 +30,9 @@ def _needs_simlin():
     "--output",
     "outdir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("loops"),
+    default=Path("results/loops"),
     show_default=True,
-    help="Output folder (only loops.csv, loops.<fmt> and periods.csv in it are replaced).",
+    help="Output folder, replaced whole (only if it is lifecycle's own output, or --force).",
 )
 @click.option(
     "--vars",
@@ -51,9 +51,10 @@ def _needs_simlin():
 @click.option(
     "--figure-format", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True
 )
+@force_option
 @model_option
 @version_option
-def loops_command(scenarios, outdir, variables, periods, through, figure_format, model_path):
+def loops_command(scenarios, outdir, variables, periods, through, figure_format, force, model_path):
     """Which feedback loops dominate each life-cycle stage of each SCENARIO.
 
     Loops That Matter (through pysimlin) scores the model's named loops (the
@@ -64,24 +65,23 @@ def loops_command(scenarios, outdir, variables, periods, through, figure_format,
 
     \b
     Example:
-      lifecycle loops scenarios/baseline.toml scenarios/shock_with_renewal.toml -o loops
+      lifecycle loops scenarios/baseline.toml scenarios/shock_with_renewal.toml -o results/loops
     """
     _needs_simlin()
+    from ..explain.loops import loops_file
     from ..explain.report import analyse, stage_summary, write_report
+    from ..outputs import atomic_dir, check_folder
 
     model, scens = _load_or_fail(scenarios, model_path)
     names = [model.resolve(n) for n in split_names(variables) or []]
+    inputs = [*scenarios, model.path, loops_file(model.path)]
+    check_folder(outdir, force=force, inputs=inputs)  # before anything runs
     runs = analyse(model, scens, variables=names, through=through)
-    written = write_report(
-        outdir,
-        runs,
-        names,
-        periods=periods,
-        figure_format=figure_format,
-        units={v: model.units(v) for v in names},
-    )
+    units = {v: model.units(v) for v in names}
+    with atomic_dir(outdir, force=force, inputs=inputs, command=command_line()) as tmp:
+        write_report(tmp, runs, names, periods=periods, figure_format=figure_format, units=units)
     click.echo(stage_summary(runs))
-    click.secho("written: " + ", ".join(str(p) for p in written), err=True, fg="green")
+    click.secho(f"loops by stage written to {outdir}/", err=True, fg="green")
 
 
 @click.command("diagram")
@@ -105,9 +105,10 @@ def loops_command(scenarios, outdir, variables, periods, through, figure_format,
     show_default=True,
     help="With --sector all: the format of the files.",
 )
+@force_option
 @model_option
 @version_option
-def diagram_command(sector, output, fmt, model_path):
+def diagram_command(sector, output, fmt, force, model_path):
     """Draw the model's stock-and-flow diagram with pysimlin's layout and renderer.
 
     The overview shows every stock with its flows and the named loops (the
@@ -122,16 +123,22 @@ def diagram_command(sector, output, fmt, model_path):
       lifecycle diagram --sector all -o docs/diagrams
     """
     _needs_simlin()
-    from ..explain.diagram import draw, draw_all
+    from ..explain.diagram import check_output, draw, draw_all
     from ..model import DEFAULT_MODEL
+    from ..outputs import atomic_dir, atomic_files
 
     path = model_path or DEFAULT_MODEL
+    inputs = [path]
     if sector is not None and sector.lower() == "all":
-        written = draw_all(path, output, fmt)
-    else:
-        written = [draw(path, output, sector=sector)]
-    for p in written:
-        click.echo(str(p))
+        with atomic_dir(output, force=force, inputs=inputs, command=command_line()) as tmp:
+            names = [p.name for p in draw_all(path, tmp, fmt)]
+        for name in names:
+            click.echo(str(Path(output) / name))
+        return
+    check_output(output)
+    with atomic_files([output], force=force, inputs=inputs) as (staged,):
+        draw(path, staged, sector=sector)
+    click.echo(str(output))
 
 
 @click.command("doc")
@@ -139,13 +146,14 @@ def diagram_command(sector, output, fmt, model_path):
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("model.html"),
+    default=Path("results/model.html"),
     show_default=True,
     help="The HTML file to write.",
 )
+@force_option
 @model_option
 @version_option
-def doc_command(output, model_path):
+def doc_command(output, force, model_path):
     """Write the model reference: one self-contained HTML page.
 
     Every variable by sector with its equation, units, range, comment and source class,
@@ -154,14 +162,19 @@ def doc_command(output, model_path):
 
     \b
     Example:
-      lifecycle doc -o model.html
-      lifecycle doc --model models/bass_diffusion.mdl -o bass.html
+      lifecycle doc -o results/model.html
+      lifecycle doc --model models/bass_diffusion.mdl -o results/bass.html
     """
     _needs_simlin()
     from ..explain.doc import write_doc
+    from ..explain.loops import loops_file
     from ..model import DEFAULT_MODEL
+    from ..outputs import atomic_files
 
-    click.echo(str(write_doc(model_path or DEFAULT_MODEL, output)))
+    path = model_path or DEFAULT_MODEL
+    with atomic_files([output], force=force, inputs=[path, loops_file(path)]) as (staged,):
+        write_doc(path, staged)
+    click.echo(str(output))
 
 
 @click.command("export")
@@ -173,9 +186,10 @@ def doc_command(output, model_path):
     required=True,
     help="The file to write (.xmile, .stmx or .xml).",
 )
+@force_option
 @model_option
 @version_option
-def export_command(xmile, output, model_path):
+def export_command(xmile, output, force, model_path):
     """Export the model to another format: XMILE, with a laid-out diagram.
 
     \b
@@ -183,9 +197,14 @@ def export_command(xmile, output, model_path):
       lifecycle export --xmile -o cluster_lifecycle.xmile
     """
     _needs_simlin()
-    from ..explain.export import export_xmile
+    from ..explain.export import check_output, export_xmile
     from ..model import DEFAULT_MODEL
+    from ..outputs import atomic_files
 
     if not xmile:
         raise click.UsageError("choose a format: --xmile")
-    click.echo(str(export_xmile(model_path or DEFAULT_MODEL, output)))
+    path = model_path or DEFAULT_MODEL
+    check_output(output)
+    with atomic_files([output], force=force, inputs=[path]) as (staged,):
+        export_xmile(path, staged)
+    click.echo(str(output))

@@ -53,9 +53,7 @@ def _render(model_json: dict, project: dict, path: Path, width: int) -> Path:
     except simlin.SimlinError as exc:  # pragma: no cover - depends on the engine
         raise SimulationError(f"pysimlin cannot draw this diagram: {exc}") from exc
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(content)
-    os.replace(tmp, path)
+    path.write_bytes(content)
     return path
 
 
@@ -156,6 +154,16 @@ def overview_model(structure: ModelStructure, named=None) -> dict:
     return {"name": "main", "stocks": stocks, "flows": flows, "auxiliaries": []}
 
 
+def check_output(output: str | os.PathLike) -> Path:
+    """``output`` if it names an SVG or PNG file; an ArgumentError otherwise."""
+    output = Path(output)
+    if output.suffix.lower() not in FORMATS:
+        raise ArgumentError(
+            f"-o {output}: a diagram is written as .svg or .png (fix: change the extension)"
+        )
+    return output
+
+
 def draw(
     model_path: str | os.PathLike,
     output: str | os.PathLike,
@@ -165,11 +173,7 @@ def draw(
 ) -> Path:
     """Draw the overview (``sector=None``) or one sector's diagram into ``output``
     (``.svg`` or ``.png``)."""
-    output = Path(output)
-    if output.suffix.lower() not in FORMATS:
-        raise ArgumentError(
-            f"-o {output}: a diagram is written as .svg or .png (fix: change the extension)"
-        )
+    output = check_output(output)
     structure = ModelStructure(model_path)
     project = _project_json(structure)
     if sector is None:

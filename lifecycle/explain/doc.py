@@ -234,7 +234,5 @@ def write_doc(model_path: str | os.PathLike, output: str | os.PathLike) -> Path:
     text = render(structure, named_loops_for(structure))
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, output)
+    output.write_text(text, encoding="utf-8")
     return output

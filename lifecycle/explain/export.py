@@ -15,6 +15,16 @@ from ..errors import ArgumentError, SimulationError
 FORMATS = (".xmile", ".stmx", ".xml")
 
 
+def check_output(output: str | os.PathLike) -> Path:
+    """``output`` if it names an XMILE file; an ArgumentError otherwise."""
+    output = Path(output)
+    if output.suffix.lower() not in FORMATS:
+        raise ArgumentError(
+            f"-o {output}: an XMILE file ends in .xmile, .stmx or .xml (fix: change the extension)"
+        )
+    return output
+
+
 def export_xmile(
     model_path: str | os.PathLike, output: str | os.PathLike, *, layout: bool = True
 ) -> Path:
@@ -23,11 +33,7 @@ def export_xmile(
     large model takes seconds)."""
     from ..engines.simlin import _load, _simlin
 
-    output = Path(output)
-    if output.suffix.lower() not in FORMATS:
-        raise ArgumentError(
-            f"-o {output}: an XMILE file ends in .xmile, .stmx or .xml (fix: change the extension)"
-        )
+    output = check_output(output)
     simlin = _simlin()
     model = _load(simlin, Path(model_path))
     try:
@@ -38,7 +44,5 @@ def export_xmile(
         where = Path(model_path).name
         raise SimulationError(f"{where}: pysimlin cannot export it: {exc}") from exc
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, output)
+    output.write_bytes(data)
     return output

@@ -8,14 +8,12 @@ from a Simlin run of the same scenario with Loops That Matter (:mod:`.loops`).
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DataError
 from .loops import (
     LoopScores,
     NamedLoop,
@@ -110,18 +108,14 @@ def periods_table(runs: Sequence[ScenarioLoops]) -> pd.DataFrame:
 
 def plot_loops(runs: Sequence[ScenarioLoops], variables: Sequence[str], units=None):
     """One panel per scenario: the stage variables, the stage bands, and in each band the
-    stage's dominant loop with its polarity and share."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    stage's dominant loops with their polarity and share. A Figure built without pyplot."""
+    from matplotlib.figure import Figure
 
     from ..plotting import STAGE_COLORS, plot_style
 
     with plot_style():
-        fig, axes = plt.subplots(
-            len(runs), 1, figsize=(9, 3.2 * len(runs)), squeeze=False, layout="constrained"
-        )
+        fig = Figure(figsize=(9, 3.2 * len(runs)), layout="constrained")
+        axes = fig.subplots(len(runs), 1, squeeze=False)
         for ax, r in zip(axes[:, 0], runs, strict=True):
             t = r.trajectory.index.to_numpy()
             twin = None
@@ -170,20 +164,8 @@ def plot_loops(runs: Sequence[ScenarioLoops], variables: Sequence[str], units=No
     return fig
 
 
-def _write(path: Path, write) -> None:
-    """Write one file atomically: a temporary file beside it, renamed over it."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent, suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_report(
-    outdir: str | os.PathLike,
+    folder: str | os.PathLike,
     runs: Sequence[ScenarioLoops],
     variables: Sequence[str],
     *,
@@ -192,30 +174,18 @@ def write_report(
     units=None,
 ) -> list[Path]:
     """Write ``loops.csv``, ``loops.<fmt>`` and (with ``periods``) ``periods.csv`` into
-    ``outdir``; only these files are written or replaced."""
+    ``folder`` (the command line stages them and swaps the folder in whole)."""
     from ..plotting import save_figure
 
-    outdir = Path(outdir)
-    if outdir.exists() and not outdir.is_dir():
-        raise DataError(f"-o {outdir} is a file, not a folder (fix: choose another name)")
-    table = loops_table(runs, variables)
-    ptable = periods_table(runs) if periods else None
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / "loops.csv"]
+    loops_table(runs, variables).to_csv(written[0], index=False, float_format="%.4g")
+    if periods:
+        written.append(folder / "periods.csv")
+        periods_table(runs).to_csv(written[-1], index=False, float_format="%.4g")
     fig = plot_loops(runs, variables, units)
-    outdir.mkdir(parents=True, exist_ok=True)
-    written = []
-    target = outdir / "loops.csv"
-    _write(target, lambda p: table.to_csv(p, index=False, float_format="%.4g"))
-    written.append(target)
-    if ptable is not None:
-        target = outdir / "periods.csv"
-        _write(target, lambda p: ptable.to_csv(p, index=False, float_format="%.4g"))
-        written.append(target)
-    target = outdir / f"loops.{figure_format}"
-    _write(target, lambda p: save_figure(fig, p))
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    written.append(target)
+    written.append(save_figure(fig, folder / f"loops.{figure_format}"))
     return written
 
 
