@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from lifecycle import montecarlo as mc_module
-from lifecycle.ensemble_cli import montecarlo_command
+from lifecycle.cli.analysis import montecarlo_command
 from lifecycle.errors import ScenarioError
 from lifecycle.model import load_model
 from lifecycle.montecarlo import PERCENTILES, monte_carlo

@@ -18,7 +18,7 @@ import xarray as xr
 from click.testing import CliRunner
 from scipy import stats
 
-from lifecycle.ensemble_cli import sensitivity_command
+from lifecycle.cli.analysis import sensitivity_command
 from lifecycle.errors import SimulationError
 from lifecycle.model import load_model
 from lifecycle.sensitivity import MetricError, SensitivityError, morris, parse_metrics, sobol
