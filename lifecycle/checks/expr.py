@@ -87,6 +87,7 @@ def _closing(text: str, start: int) -> int | None:
 
 def cut_metrics(text: str) -> tuple[str, list[Call], list[str]]:
     """Replace every metric call of ``text`` by ``_mN_``; return the text, calls, problems."""
+    text = " ".join(text.split())  # a condition may span lines
     out: list[str] = []
     calls: list[Call] = []
     problems: list[str] = []
@@ -99,7 +100,7 @@ def cut_metrics(text: str) -> tuple[str, list[Call], list[str]]:
             k = j
             while k < n and text[k].isspace():
                 k += 1
-            if k < n and text[k] == "(" and word not in CALLS:
+            if k < n and text[k] == "(" and word not in CALLS + KEYWORDS:
                 close = _closing(text, k)
                 if close is None:
                     problems.append(f"the parenthesis after '{word}' is never closed")
@@ -124,7 +125,7 @@ def cut_metrics(text: str) -> tuple[str, list[Call], list[str]]:
         if ch in "'\"":
             problems.append(
                 f"a quoted text outside a metric ({text[i:].split()[0]}); quotes belong in "
-                "scenario=\"...\" inside a metric"
+                'scenario="..." inside a metric'
             )
             return "".join(out), calls, problems
         out.append(ch)
@@ -214,9 +215,7 @@ def _compare_fn(symbol):
 
 
 def _arith_fn(symbol):
-    return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power}[
-        symbol
-    ]
+    return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power}[symbol]
 
 
 _ARITH_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -265,6 +264,26 @@ class Condition:
         walk(self.tree)
         return out
 
+    def margin(self, values: Sequence[np.ndarray]) -> np.ndarray:
+        """Relative margin per run: positive when the condition holds, negative when it fails;
+        a comparison's slack over the larger of its two sides (so within [-2, 2]), the
+        smallest over ``and``, the largest over ``or``, negated under ``not``."""
+
+        def walk(node):
+            if node.op == "cmp":
+                a = np.asarray(node.children[0].evaluate(values), dtype=float)
+                b = np.asarray(node.children[1].evaluate(values), dtype=float)
+                s = slack(node.value, a, b)
+                scale = np.maximum(np.abs(a), np.abs(b))
+                return np.where(scale > 0, s / np.where(scale > 0, scale, 1), 0.0)
+            parts = [walk(c) for c in node.children]
+            if node.op == "not":
+                return -parts[0]
+            return np.minimum.reduce(parts) if node.op == "and" else np.maximum.reduce(parts)
+
+        with np.errstate(all="ignore"):
+            return np.atleast_1d(walk(self.tree))
+
     def failures(self, values: Sequence[np.ndarray], i: int = 0) -> list[dict]:
         """The comparisons that make run ``i`` fail: text, both sides, the shortfall."""
         one = [np.atleast_1d(v)[i : i + 1] for v in values]
@@ -286,6 +305,8 @@ class Condition:
                     {
                         "comparison": node.text,
                         "left": node.children[0].text,
+                        "left_is_number": node.children[0].op == "num",
+                        "right_is_number": node.children[1].op == "num",
                         "left_value": a,
                         "op": node.value if want else _NEGATE[node.value],
                         "right": node.children[1].text,
@@ -378,8 +399,13 @@ def parse_condition(text: str, metric: Callable[[Call], int | None]) -> Conditio
             ):
                 symbol = _COMPARE[type(op)][0]
                 pairs.append(
-                    Node("cmp", "bool", [left, right], value=symbol,
-                         text=f"{left.text} {symbol} {right.text}")
+                    Node(
+                        "cmp",
+                        "bool",
+                        [left, right],
+                        value=symbol,
+                        text=f"{left.text} {symbol} {right.text}",
+                    )
                 )
             return pairs[0] if len(pairs) == 1 else Node("and", "bool", pairs, text=show(node))
         if isinstance(node, ast.BoolOp):
@@ -398,9 +424,7 @@ def parse_condition(text: str, metric: Callable[[Call], int | None]) -> Conditio
             inner = build(node.args[0])
             _want(inner, "num", "abs()")
             return Node("abs", "num", [inner], text=show(node))
-        raise ConditionError(
-            [f"'{show(node)}' is not allowed in a condition; {SYNTAX_HELP}"]
-        )
+        raise ConditionError([f"'{show(node)}' is not allowed in a condition; {SYNTAX_HELP}"])
 
     try:
         root = build(tree.body)

@@ -10,12 +10,14 @@ A check file::
     claim = "Seed: the more firms become members, the more want to join (critical mass)"
     scenario = "../scenarios/networking_initiative.toml"  # relative to this file
     params = { "trust building rate" = 0.3 }              # optional, on top of the scenario
-    condition = "final(Member Share) >= 0.5 and final(Member Share, scenario='../scenarios/baseline.toml') < 0.3"
+    condition = '''final(Member Share) >= 0.5
+        and final(Member Share, scenario="../scenarios/baseline.toml") < 0.3'''
 
 ``scenario`` and ``params`` are both optional: without them the check runs at the model's
 values. Every problem in every file (malformed TOML, an unknown key, a missing scenario, an
 unknown variable or metric, a time outside the run) is reported at once, with the file, the
-line and a fix (:class:`CheckFileError`, exit code 2).
+line and a fix (:class:`CheckFileError`, exit code 2). A condition may span lines (a TOML
+``'''`` string).
 """
 
 from __future__ import annotations
@@ -294,7 +296,10 @@ def load_checks(paths: Iterable[str | Path], model_path=None) -> CheckSet:
             if key not in TOP_KEYS:
                 problems.append(
                     Problem(
-                        where, f"unknown key `{key}`", _top_line(text, key), _suggest_key(key, TOP_KEYS)
+                        where,
+                        f"unknown key `{key}`",
+                        _top_line(text, key),
+                        _suggest_key(key, TOP_KEYS),
                     )
                 )
         for key in ("description", "model"):
@@ -303,8 +308,10 @@ def load_checks(paths: Iterable[str | Path], model_path=None) -> CheckSet:
                     Problem(where, f"`{key}` must be a text", _top_line(text, key), None)
                 )
         entries = d.get("check")
-        if not isinstance(entries, list) or not entries or not all(
-            isinstance(e, Mapping) for e in entries
+        if (
+            not isinstance(entries, list)
+            or not entries
+            or not all(isinstance(e, Mapping) for e in entries)
         ):
             problems.append(
                 Problem(
@@ -466,16 +473,20 @@ def _metric(call: Call, f: Path, model: Model, scenario, own) -> CheckMetric:
         value = string(args[-1].split("=", 1)[1])
         if value is None:
             raise ConditionError(
-                [f"{call.text}: write scenario=\"file.toml\" (a quoted path relative to the "
-                 "check file)"]
+                [
+                    f'{call.text}: write scenario="file.toml" (a quoted path relative to the '
+                    "check file)"
+                ]
             )
         ref = value
         args = args[:-1]
     for a in args:
         if re.match(r"^[A-Za-z_]+\s*=", a):
             raise ConditionError(
-                [f"{call.text}: unknown argument '{a.split('=')[0].strip()}'; only scenario= "
-                 "is allowed"]
+                [
+                    f"{call.text}: unknown argument '{a.split('=')[0].strip()}'; only scenario= "
+                    "is allowed"
+                ]
             )
     if kind == "at":
         want = "2 arguments (variable, time)"
@@ -512,8 +523,10 @@ def _metric(call: Call, f: Path, model: Model, scenario, own) -> CheckMetric:
         spath = (f.parent / ref).resolve()
         if not spath.is_file():
             raise ConditionError(
-                [f"{call.text}: scenario file {ref} not found (looked for {spath}); give its "
-                 "path relative to the check file"]
+                [
+                    f"{call.text}: scenario file {ref} not found (looked for {spath}); give its "
+                    "path relative to the check file"
+                ]
             )
         target, found = scenario(spath)
         if found:
@@ -521,9 +534,7 @@ def _metric(call: Call, f: Path, model: Model, scenario, own) -> CheckMetric:
     lo, hi = _horizon(model, target)
     for v in times:
         if not lo <= v <= hi:
-            raise ConditionError(
-                [f"{call.text}: time {v:g} is outside the run [{lo:g}, {hi:g}]"]
-            )
+            raise ConditionError([f"{call.text}: time {v:g} is outside the run [{lo:g}, {hi:g}]"])
     if len(times) == 2 and not times[0] < times[1]:
         raise ConditionError([f"{call.text}: the period must run forward (from < to)"])
     start, end = (times + [None, None])[:2]

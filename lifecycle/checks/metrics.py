@@ -40,8 +40,8 @@ FUNCTIONS: dict[str, tuple[str, bool]] = {
     "mean": ("mean", True),
 }
 HELP = (
-    'metrics: X@40, at(X, 40), peak(X), min(X), max(X), time_of_peak(X), final(X), '
-    'initial(X), mean(X), and peak/min/max/mean/time_of_peak(X, t0, t1); any of them with '
+    "metrics: X@40, at(X, 40), peak(X), min(X), max(X), time_of_peak(X), final(X), "
+    "initial(X), mean(X), and peak/min/max/mean/time_of_peak(X, t0, t1); any of them with "
     'scenario="other.toml" last'
 )
 
