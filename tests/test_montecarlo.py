@@ -22,11 +22,6 @@ MODEL = Path(__file__).resolve().parent / "models" / "sa_linear.mdl"
 
 
 @pytest.fixture(scope="module")
-def linear():
-    return load_model(MODEL)
-
-
-@pytest.fixture(scope="module")
 def spec(linear):
     return parse_uncertain({"X1": {"dist": "uniform", "min": 0.0, "max": 1.0}}, linear)
 

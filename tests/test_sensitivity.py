@@ -29,11 +29,6 @@ COEF = np.array([1.0, 2.0, 3.0, 0.0])
 
 
 @pytest.fixture(scope="module")
-def linear():
-    return load_model(MODEL)
-
-
-@pytest.fixture(scope="module")
 def sobol_result(linear):
     spec = parse_uncertain(
         {

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import click
 
+from .._names import canonical
 from ..calibration import METHODS, IdentifiabilityWarning, calibrate
 from ..calibration_objective import ENGINES
 from ..data import read_data
-from ..model import canonical, load_model
+from ..model import load_model
 
 __all__ = ["calibrate_command"]
 
