@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import LifecycleError
+from ..errors import CheckError
 
 #: default minimum density of a reported box
 DENSITY = 0.8
@@ -44,7 +44,7 @@ def require_prim():
     try:
         import prim  # noqa: F401
     except ImportError:
-        raise LifecycleError(
+        raise CheckError(
             "--discover needs the `prim` package (fix: pip install 'lifecycle[discover]' or "
             "pip install prim)"
         ) from None
@@ -180,7 +180,7 @@ def discover(
     prim = require_prim()
     failing = np.asarray(failing, dtype=bool)
     if samples.shape[1] == 0:
-        raise LifecycleError("discovery needs at least one uncertain constant")
+        raise CheckError("discovery needs at least one uncertain constant")
     drawn = samples.agg(["min", "max"]).T
     n_fail = int(failing.sum())
     rank = ranking(samples, failing)
@@ -250,7 +250,7 @@ def discover_all(report, **kw) -> dict:
     """Discovery for every check of an ensemble report that fails in part of the draws;
     stored in ``report.discoveries`` (check name -> :class:`Discovery`)."""
     if report.samples is None or report.samples.shape[1] == 0:
-        raise LifecycleError("--discover needs --ensemble with at least one uncertain constant")
+        raise CheckError("--discover needs --ensemble with at least one uncertain constant")
     for o in report.outcomes:
         if 0 < o.k < o.n:
             report.discoveries[o.check.name] = discover(report.samples, ~o.held, **kw)

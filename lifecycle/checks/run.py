@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..ensemble import ensemble
-from ..errors import LifecycleError
+from .._ensemble import ensemble
+from ..errors import ArgumentError
 from ..uncertain import UncertainSpec
 from .files import Check, CheckSet, RunSpec
 
@@ -189,7 +189,7 @@ def run_checks(
     >>> [(o.check.name, o.share, o.interval) for o in report.outcomes]  # doctest: +SKIP
     """
     if min_share is not None and not 0 <= min_share <= 1:
-        raise LifecycleError(f"--min-share must lie in [0, 1], not {min_share:g}")
+        raise ArgumentError(f"`min_share` must lie in [0, 1], not {min_share:g}")
     t0 = time.perf_counter()
     if spec is None:
         samples = pd.DataFrame(index=pd.RangeIndex(1, name="run"))

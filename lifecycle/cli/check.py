@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import LifecycleError, ScenarioError
+from ..errors import CheckError, ScenarioError
 from . import command_line, model_option, version_option
 
 
@@ -116,7 +116,7 @@ def check_command(
     try:
         write(report, outdir, command=command_line(), figure_format=figure_format)
     except OSError as exc:
-        raise LifecycleError(f"cannot write {outdir}: {exc} (fix: choose another -o)") from exc
+        raise CheckError(f"cannot write {outdir}: {exc} (fix: choose another -o)") from exc
     click.secho(f"wrote {outdir}/ (checks.csv, checks.json, checks.{figure_format})", err=True)
     if not report.all_ok:
         click.get_current_context().exit(1)
