@@ -418,3 +418,15 @@ def test_discovery_finds_the_known_box(tmp_path):
     assert ranking[-1] == "X4"
     assert "box 1: coverage" in r.stdout and "X1 in [" in r.stdout
     assert not math.isnan(item["low"])
+
+
+def test_output_replaces_only_an_earlier_lifecycle_output(tmp_path):
+    f = checkfile(tmp_path, '[[check]]\nname = "ok"\ncondition = "final(Y) > 2"\n')
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    r = invoke(f, "-o", out, code=2)
+    assert "notes.txt" in r.stderr or "did not write" in r.stderr
+    assert (out / "notes.txt").read_text() == "mine" and not (out / "checks.csv").exists()
+    invoke(f, "-o", tmp_path / "fresh", code=0)
+    invoke(f, "-o", tmp_path / "fresh", code=0)  # its own earlier output is replaced

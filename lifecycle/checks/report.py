@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -98,7 +97,7 @@ def render(report: CheckReport) -> str:
 
 def record(report: CheckReport, command: list[str]) -> dict:
     """``checks.json``: the provenance of ``run.json`` plus every check and its result."""
-    from ..runner import provenance
+    from ..outputs import provenance
 
     cs = report.checkset
     scenarios = [cs.scenario_for(spec) for spec in cs.runs()]
@@ -222,17 +221,33 @@ def figure(report: CheckReport) -> Figure:
     return fig
 
 
-def write(report: CheckReport, outdir, *, command: list[str], figure_format: str = "png"):
-    """Write ``checks.csv``, ``checks.json`` and ``checks.<format>`` into ``outdir``, atomically
-    (the folder appears complete or not at all)."""
-    from ..plotting import save_figure
-    from ..runner import atomic_dir
+def inputs(report: CheckReport) -> list[Path]:
+    """Every file the checks read (none of them may lie inside the output folder)."""
+    cs = report.checkset
+    out = [*cs.files, *cs.scenarios, cs.model.path]
+    if report.spec is not None and report.spec.path is not None:
+        out.append(report.spec.path)
+    return [Path(p) for p in out]
+
+
+def write(
+    report: CheckReport,
+    outdir,
+    *,
+    command: list[str],
+    figure_format: str = "png",
+    force: bool = False,
+) -> Path:
+    """Write ``checks.csv``, ``checks.json`` and ``checks.<format>`` into ``outdir``: the
+    folder appears complete or not at all, and replaces only an earlier lifecycle output
+    (:func:`lifecycle.outputs.atomic_dir`)."""
+    from ..outputs import atomic_dir, save_figure, write_json
 
     rec = record(report, command)
     fig = figure(report)
-    with atomic_dir(outdir) as tmp:
+    with atomic_dir(outdir, force=force, inputs=inputs(report), command=command) as tmp:
         table(report).to_csv(tmp / "checks.csv", index=False, float_format="%.6g")
         rec["files"] = {"table": "checks.csv", "figure": f"checks.{figure_format}"}
-        (tmp / "checks.json").write_text(json.dumps(rec, indent=2, default=str) + "\n")
+        write_json(rec, tmp / "checks.json")
         save_figure(fig, tmp / f"checks.{figure_format}")
     return Path(outdir)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from ..errors import CheckError, ScenarioError
-from . import command_line, model_option, version_option
+from ..errors import ScenarioError
+from . import command_line, force_option, model_option, version_option
 
 
 @click.command("check")
@@ -57,10 +57,11 @@ from . import command_line, model_option, version_option
 @click.option(
     "--figure-format", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True
 )
+@force_option
 @model_option
 @version_option
 def check_command(
-    paths, outdir, uncertain, n, seed, min_share, discover, figure_format, model_path
+    paths, outdir, uncertain, n, seed, min_share, discover, figure_format, force, model_path
 ):
     """Run the behaviour checks in PATHS (check files, or folders of *.toml check files).
 
@@ -69,7 +70,8 @@ def check_command(
     Without --ensemble every check runs once at the model's values: exit 0 when all hold,
     1 when any fails (the table says by how much), 2 for an invalid file (nothing is run).
     With --ensemble, the share of draws in which each check holds, with a 95 % Wilson
-    interval. Writes checks.csv, checks.json and checks.png into the output folder.
+    interval. Writes checks.csv, checks.json and checks.png into the output folder,
+    replacing only an earlier lifecycle output.
 
     \b
     Example:
@@ -101,6 +103,11 @@ def check_command(
             problems += exc.problems
     if problems:
         raise ScenarioError(problems)
+    from ..checks.report import write
+    from ..outputs import check_folder
+
+    files = [*checkset.files, *checkset.scenarios, *([uncertain] if uncertain else [])]
+    check_folder(outdir, force=force, inputs=files)  # before anything runs
     if discover:
         from ..checks.discover import require_prim
 
@@ -111,12 +118,7 @@ def check_command(
 
         discover_all(report)
     click.echo(render(report), nl=False)
-    from ..checks.report import write
-
-    try:
-        write(report, outdir, command=command_line(), figure_format=figure_format)
-    except OSError as exc:
-        raise CheckError(f"cannot write {outdir}: {exc} (fix: choose another -o)") from exc
+    write(report, outdir, command=command_line(), figure_format=figure_format, force=force)
     click.secho(f"wrote {outdir}/ (checks.csv, checks.json, checks.{figure_format})", err=True)
     if not report.all_ok:
         click.get_current_context().exit(1)
