@@ -111,15 +111,20 @@ var over = 0;
 document.querySelectorAll("pre, td, th, h3, .links, .var, table").forEach(function (e) {
   if (e.scrollWidth > e.clientWidth + 1) over++;
 });
+var shown = 0;
+document.querySelectorAll("article.var").forEach(function (e) {
+  if (e.getBoundingClientRect().height > 0) shown++;
+});
 document.title = [document.documentElement.scrollWidth, window.innerWidth, links.length,
-  broken, target ? target.id : "none", over].join(",");
+  broken, target ? target.id : "none", over, shown].join(",");
 </script>"""
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 @pytest.mark.parametrize("width", [1280, 800])
 def test_the_page_works_in_headless_chromium(page, tmp_path, width):
-    """In a real browser, offline: every internal link finds its target, clicking one
+    """In a real browser, offline: every variable's entry is laid out (has a height), every
+    internal link finds its target, clicking one
     makes its entry the :target, and nothing overflows sideways (the document is no wider
     than the window and no table cell, equation or entry overflows its box), at a desktop
     and a narrow width. The page's own file has no script; the probe is added to a copy."""
@@ -143,7 +148,8 @@ def test_the_page_works_in_headless_chromium(page, tmp_path, width):
     ]
     dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
     title = dom.split("<title>", 1)[1].split("</title>", 1)[0]
-    doc_width, viewport, n_links, broken, target, over = title.split(",")
+    doc_width, viewport, n_links, broken, target, over, shown = title.split(",")
+    assert int(shown) == len(ModelStructure(CLUSTER).variables)  # every variable is drawn
     assert int(n_links) > 1000
     assert int(broken) == 0
     assert target == "var-potential-startups"
