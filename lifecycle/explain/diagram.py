@@ -49,7 +49,11 @@ def _render(model_json: dict, project: dict, path: Path, width: int) -> Path:
         if path.suffix.lower() == ".svg":
             content = proj.render_svg("main")
         else:
-            content = proj.render_png("main", width=width)
+            # at most `width` pixels wide, and at most twice the drawing's own size
+            svg = proj.render_svg("main").decode("utf-8", "replace")
+            m = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ', svg)
+            own = int(2 * float(m.group(1))) if m else width
+            content = proj.render_png("main", width=min(width, own))
     except simlin.SimlinError as exc:  # pragma: no cover - depends on the engine
         raise SimulationError(f"pysimlin cannot draw this diagram: {exc}") from exc
     path.parent.mkdir(parents=True, exist_ok=True)
