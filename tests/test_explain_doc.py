@@ -90,6 +90,17 @@ def test_links_go_both_ways(page):
     assert f'href="#{anchor("Startups")}"' in entry
 
 
+def test_every_constant_is_used_by_something(page):
+    """Uses and used-by include a stock's initial value, so no constant looks orphaned."""
+    _, text, _ = page
+    structure = ModelStructure(CLUSTER)
+    unused = [n for n, v in structure.variables.items() if v.kind == "constant" and not v.used_by]
+    assert unused == []
+    start = text.index(f'id="{anchor("initial young firms")}"')
+    entry = text[start : text.index("</article>", start)]
+    assert f'href="#{anchor("Young Firms")}"' in entry
+
+
 def test_constants_table_and_named_loops(page):
     _, text, parsed = page
     assert "loop-spawning" in parsed.ids and "loop-lock-in" in parsed.ids

@@ -83,13 +83,6 @@ def _link(name: str) -> str:
     return f'<a href="#{anchor(name)}">{html.escape(name)}</a>'
 
 
-def _name_pattern(structure: ModelStructure) -> re.Pattern:
-    """Matches any variable name (longest first; spaces may be written as underscores)."""
-    names = sorted(structure.variables, key=len, reverse=True)
-    alternatives = "|".join(re.escape(n).replace(r"\ ", r"[\s_]+") for n in names)
-    return re.compile(r"(?<![\w])(" + alternatives + r")(?![\w])", re.IGNORECASE)
-
-
 def _equation_html(var: Variable, structure: ModelStructure, pattern: re.Pattern) -> str:
     """The equation with every variable it mentions linked to that variable's entry."""
     text = var.equation
@@ -137,7 +130,7 @@ def _variable_html(var: Variable, structure: ModelStructure, loops_of: dict, pat
 def render(structure: ModelStructure, named=None) -> str:
     """The reference page as an HTML string."""
     title = f"{structure.path.name}: model reference"
-    pattern = _name_pattern(structure)
+    pattern = structure.name_pattern()
     loops_of: dict[str, list[str]] = {}
     for loop in named or ():
         for v in loop.path:

@@ -213,13 +213,31 @@ class ModelStructure:
         for link in self.links:
             self.variables[link.target].uses.append(link.source)
             self.variables[link.source].used_by.append(link.target)
+        # names an equation mentions outside the causal links: a stock's initial value
+        pattern = self.name_pattern()
+        for v in self.variables.values():
+            if v.kind != "stock":
+                continue
+            for m in pattern.finditer(v.equation):
+                other = self._by_key.get(canonical(m.group(1)))
+                if other is not None and other != v.name and other not in v.uses:
+                    v.uses.append(other)
+                    self.variables[other].used_by.append(v.name)
         for v in self.variables.values():
             v.uses = sorted(set(v.uses), key=str.lower)
             v.used_by = sorted(set(v.used_by), key=str.lower)
 
+    def name_pattern(self) -> re.Pattern:
+        """Matches any variable name in an equation (longest first; spaces may be written
+        as underscores; case does not matter)."""
+        names = sorted(self.variables, key=len, reverse=True)
+        alternatives = "|".join(re.escape(n).replace(r"\ ", r"[\s_]+") for n in names)
+        return re.compile(r"(?<![\w])(" + alternatives + r")(?![\w])", re.IGNORECASE)
+
     @cached_property
     def link_map(self) -> dict[tuple[str, str], str]:
-        """``(source, target) -> polarity`` for every causal link."""
+        """``(source, target) -> polarity`` for every causal link (a stock's initial value is
+        not one: it acts once, at the start)."""
         return {(k.source, k.target): k.polarity for k in self.links}
 
     def name(self, name: str) -> str:
