@@ -25,14 +25,16 @@ import multiprocessing
 import os
 import threading
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .._names import canonical
 from ..errors import ArgumentError, SimulationError, UnknownParameterError
+from ._base import EngineResult, RunSettings
 from .codegen import Program
 from .compile import CONTROL_KEYS, Compiler
 
@@ -247,3 +249,29 @@ class BatchModel:
         names = [self.comp.nodes[k].name for k in capture]
         values = {name: out[i].T for i, name in enumerate(names)}
         return BatchResult(time=saved, values=values)
+
+
+class BatchEngine:
+    """The :class:`~lifecycle.engines.Engine` of the batch compiler: ``n`` runs in one pass.
+
+    Raises :class:`~lifecycle.errors.UnsupportedFunctionError` when built for a model that
+    uses a construct the compiler lacks.
+    """
+
+    name = "batch"
+
+    def __init__(self, model):
+        self.model = model
+        self.batch = BatchModel(model.path)
+
+    def run(
+        self, params: Mapping[str, Any], n: int, variables: Sequence[str], settings: RunSettings
+    ) -> EngineResult:
+        """``n`` runs; array-valued ``params`` differ between runs (see :class:`Engine`)."""
+        names = list(variables)
+        res = self.batch.run(params, n, names, **settings.as_kwargs())
+        values = {}
+        for name in names:
+            node = self.batch.comp.nodes[self.batch.key(name)].name
+            values[name] = np.asarray(res.values[node], dtype=float)
+        return EngineResult(time=np.asarray(res.time, dtype=float), values=values, engine=self.name)
