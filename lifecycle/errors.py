@@ -18,6 +18,7 @@ The root itself is never raised: every raise names what went wrong by its class.
     ├── ScenarioError(ValueError)                 problems in scenario files, all at once
     ├── SettingsError(ValueError)                 run settings that do not fit together
     ├── DataError(ValueError)                     observed data that cannot be used
+    │   └── OutputError(DataError)                an output path that must not be written
     ├── CalibrationError(ValueError)              a calibration that cannot run as set up
     ├── SensitivityError(ValueError)              a sensitivity analysis that cannot run
     │   └── MetricError(SensitivityError)         metrics that cannot be parsed
@@ -159,3 +160,9 @@ class SimulationError(LifecycleError, RuntimeError):
     """A run that started but failed (NaN, overflow, engine failure). Exit code 1."""
 
     exit_code = 1
+
+
+class OutputError(DataError):
+    """An output path that cannot or must not be written: a folder lifecycle did not write,
+    the current or root folder, a symlink, a file where a folder is wanted, no space left.
+    Derives from :class:`DataError`, which output paths raised before."""

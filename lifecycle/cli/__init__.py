@@ -98,6 +98,14 @@ def model_option(f):
     )(f)
 
 
+def force_option(f):
+    return click.option(
+        "--force",
+        is_flag=True,
+        help="Replace the output even if it holds files lifecycle did not write.",
+    )(f)
+
+
 def version_option(f):
     return click.version_option(__version__, "--version", prog_name="lifecycle")(f)
 
