@@ -177,11 +177,15 @@ class Model:
     @property
     def variables(self) -> list[str]:
         """Every computed variable (stocks, flows, auxiliaries), in model spelling."""
-        return [
+        return list(self._variables)
+
+    @cached_property
+    def _variables(self) -> tuple[str, ...]:
+        return tuple(
             row["Real Name"]
             for row in self._by_key.values()
             if row["Type"] in ("Stateful", "Auxiliary") and row["Real Name"] not in CONTROL
-        ]
+        )
 
     @property
     def stocks(self) -> list[str]:

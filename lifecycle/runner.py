@@ -92,11 +92,10 @@ def _run_one(model, runner, scenario, params, overrides, variables) -> pd.DataFr
         model.control, settings_of(scenario), **overrides, where=model.name
     )
     res = runner.run(checked, 1, columns, settings)
-    out = pd.DataFrame(
-        {name: res.values[name][0] for name in columns},
-        index=pd.Index(res.time, name="time"),
-    )
-    bad = [c for c in columns if not np.all(np.isfinite(out[c].to_numpy()))]
+    values = np.column_stack([res.values[name][0] for name in columns])  # a copy, owned
+    out = pd.DataFrame(values, index=pd.Index(res.time, name="time"), columns=columns)
+    finite = np.isfinite(values).all(axis=0)
+    bad = [c for c, ok in zip(columns, finite, strict=True) if not ok]
     if bad:
         raise SimulationError(
             f"{model.name}: non-finite values in {', '.join(bad[:5])} with parameters {checked}"

@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import mmap
 import multiprocessing
@@ -57,8 +58,12 @@ class BatchResult:
     values: dict[str, np.ndarray]
 
 
+@functools.lru_cache(maxsize=64)
 def time_grid(initial: float, final: float, dt: float, saveper: float):
-    """The times PySD visits and which of them it saves (``Time.in_bounds``/``in_return``)."""
+    """The times PySD visits and which of them it saves (``Time.in_bounds``/``in_return``).
+
+    Cached (a Python loop over every step, as long as a single run's integration); the
+    saved times are returned read-only."""
     prec = dt * RPREC
     t, times = initial, [initial]
     while t + prec < final:
@@ -70,7 +75,8 @@ def time_grid(initial: float, final: float, dt: float, saveper: float):
         save.append(bool(delay % saveper < prec or -delay % saveper < prec))
     decimals = -int(np.log10(prec))
     saved = np.round(np.array([t for t, s in zip(times, save, strict=True) if s]), decimals)
-    return times, save, saved
+    saved.flags.writeable = False
+    return tuple(times), tuple(save), saved
 
 
 def _default_workers() -> int:
@@ -248,7 +254,7 @@ class BatchModel:
                     _run_chunk(prog, P, sampled, times, save, out, lo, hi)
         names = [self.comp.nodes[k].name for k in capture]
         values = {name: out[i].T for i, name in enumerate(names)}
-        return BatchResult(time=saved, values=values)
+        return BatchResult(time=saved.copy(), values=values)
 
 
 class BatchEngine:
