@@ -118,12 +118,15 @@ class Model:
 
     Parameters
     ----------
-    path : path to a Vensim ``.mdl`` file; default the main cluster model.
+    path : str or os.PathLike, optional
+        A Vensim ``.mdl`` file; default the main cluster model.
 
     Examples
     --------
-    >>> m = Model()                                     # doctest: +SKIP
+    >>> m = Model()
     >>> df = m.run({"networking initiative intensity": 0.5}, variables=["Firms"])
+    >>> list(df.columns), df.index.name
+    (['Firms'], 'time')
     """
 
     def __init__(self, path: str | os.PathLike | None = None):

@@ -65,3 +65,9 @@ def test_a_new_pysd_version_translates_again(own_cache, counted, tmp_path, monke
     monkeypatch.setattr(pysd, "__version__", pysd.__version__ + ".post1")
     second = translate(mdl)
     assert second != first and len(counted) == 2
+
+
+def test_doctests_of_the_package_share_the_isolated_cache():
+    # the doctests of lifecycle/ run in the same session (pyproject: --doctest-modules over
+    # tests and lifecycle), after pytest_configure pointed the cache at a temporary folder
+    assert "lifecycle-test-cache-" in str(cache_dir())

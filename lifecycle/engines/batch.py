@@ -11,10 +11,12 @@ takes most of the time, and it holds the GIL).
 
 Examples
 --------
->>> bm = BatchModel("models/cluster_lifecycle.mdl")             # doctest: +SKIP
->>> res = bm.run({"imitation rate": np.linspace(0.1, 0.5, 1000)}, n=1000, variables=["Firms"])
->>> res.values["Firms"].shape                                     # doctest: +SKIP
-(1000, 641)
+>>> from lifecycle.model import DEFAULT_MODEL
+>>> bm = BatchModel(DEFAULT_MODEL)
+>>> rates = np.linspace(0.08, 0.16, 1000)
+>>> res = bm.run({"startup rate": rates}, n=1000, variables=["Firms"])
+>>> res.values["Firms"].shape == (1000, len(res.time))
+True
 """
 
 from __future__ import annotations
