@@ -64,14 +64,15 @@ class Metric:
         if self.kind == "tpeak":
             return t[np.argmax(y, axis=1)]
         if self.kind == "at":
-            return _interp(t, y, self.start)
+            return interp_at(t, y, self.start)
         inside = (t > self.start) & (t < self.end)
         tt = np.concatenate([[self.start], t[inside], [self.end]])
-        yy = np.column_stack([_interp(t, y, self.start), y[:, inside], _interp(t, y, self.end)])
+        yy = np.column_stack([interp_at(t, y, self.start), y[:, inside], interp_at(t, y, self.end)])
         return np.trapezoid(yy, tt, axis=1) / (self.end - self.start)
 
 
-def _interp(t: np.ndarray, y: np.ndarray, at: float) -> np.ndarray:
+def interp_at(t: np.ndarray, y: np.ndarray, at: float) -> np.ndarray:
+    """Each row of ``y`` (sampled at times ``t``) linearly interpolated at the time ``at``."""
     i = int(np.clip(np.searchsorted(t, at, side="right") - 1, 0, len(t) - 2))
     w = (at - t[i]) / (t[i + 1] - t[i])
     return (1 - w) * y[:, i] + w * y[:, i + 1]

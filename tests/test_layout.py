@@ -25,6 +25,11 @@ PENDING = {
     "calibration.py:calibrate": "issue 12 splits calibrate() into set-up, fit and report",
     "calibration_setup.py:observed_series": "issue 12 moves it into lifecycle/calibration/",
     "scenarios.py:_load": "issue 8 owns scenario validation",
+    "checks/files.py": "issue 11 (checks) is writing it",
+    "checks/files.py:load_checks": "issue 11 (checks) is writing it",
+    "checks/files.py:_check": "issue 11 (checks) is writing it",
+    "checks/files.py:_metric": "issue 11 (checks) is writing it",
+    "checks/expr.py:parse_condition": "issue 11 (checks) is writing it",
     "uncertain.py:_check_entry": "one check per distribution key; to be split with issue 8's"
     " validation helpers (TOML line lookup is written twice, scenarios and uncertain)",
 }
