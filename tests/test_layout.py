@@ -30,9 +30,6 @@ PENDING = {
     "checks/files.py:_check": "issue 11 (checks) is writing it",
     "checks/files.py:_metric": "issue 11 (checks) is writing it",
     "checks/expr.py:parse_condition": "issue 11 (checks) is writing it",
-    "explain/doc.py:render": "issue 13 (explain) is writing it",
-    "explain/loops.py:load_named_loops": "issue 13 (explain) is writing it",
-    "explain/loops.py:score_loops": "issue 13 (explain) is writing it",
     "uncertain.py:_check_entry": "one check per distribution key; to be split with issue 8's"
     " validation helpers (TOML line lookup is written twice, scenarios and uncertain)",
 }

@@ -106,85 +106,90 @@ def load_named_loops(path: str | os.PathLike, structure: ModelStructure) -> list
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([Problem(fname, f"not valid TOML: {exc}")]) from None
-    problems: list[Problem] = []
-    out: list[NamedLoop] = []
     entries = data.get("loop")
     if not isinstance(entries, list) or not entries:
         raise ScenarioError(
             [Problem(fname, "no [[loop]] tables", None, "add one [[loop]] table per loop")]
         )
-    seen: set[str] = set()
-    for k, entry in enumerate(entries, 1):
+    file = _LoopsFile(fname, text, structure)
+    out = [loop for k, entry in enumerate(entries, 1) if (loop := file.read(k, entry))]
+    if file.problems:
+        raise ScenarioError(file.problems)
+    return out
+
+
+@dataclass
+class _LoopsFile:
+    """The checks of one loops file; every problem found is kept in ``problems``."""
+
+    fname: str
+    text: str
+    structure: ModelStructure
+    problems: list[Problem] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+    def problem(self, message: str, line: int | None, fix: str | None = None) -> None:
+        self.problems.append(Problem(self.fname, message, line, fix))
+
+    def read(self, k: int, entry) -> NamedLoop | None:
+        """The ``k``-th ``[[loop]]`` table as a NamedLoop, or None if it is unusable."""
         name = entry.get("name") if isinstance(entry, dict) else None
-        where = _line(text, f'"{name}"') if name else None
+        where = _line(self.text, f'"{name}"') if name else None
         label = f"loop {k}" + (f" '{name}'" if name else "")
         if not isinstance(name, str) or not name.strip():
-            problems.append(Problem(fname, f"{label} has no name", where, 'add name = "..."'))
-            continue
-        if name in seen:
-            problems.append(Problem(fname, f"{label}: the name is used twice", where))
-        seen.add(name)
+            self.problem(f"{label} has no name", where, 'add name = "..."')
+            return None
+        if name in self.seen:
+            self.problem(f"{label}: the name is used twice", where)
+        self.seen.add(name)
         extra = sorted(set(entry) - {"name", "polarity", "path", "description"})
         if extra:
-            problems.append(
-                Problem(
-                    fname,
-                    f"{label}: unknown key(s) {', '.join(extra)}",
-                    where,
-                    "allowed: name, polarity, path, description",
-                )
-            )
+            allowed = "allowed: name, polarity, path, description"
+            self.problem(f"{label}: unknown key(s) {', '.join(extra)}", where, allowed)
         pol = entry.get("polarity")
         if pol not in ("R", "B"):
-            problems.append(
-                Problem(fname, f'{label}: polarity must be "R" or "B", not {pol!r}', where)
-            )
+            self.problem(f'{label}: polarity must be "R" or "B", not {pol!r}', where)
         raw = entry.get("path")
         if not isinstance(raw, list) or len(raw) < 2 or not all(isinstance(v, str) for v in raw):
-            problems.append(
-                Problem(fname, f"{label}: path must list at least two variable names", where)
-            )
-            continue
+            self.problem(f"{label}: path must list at least two variable names", where)
+            return None
         names = []
         for v in raw:
             try:
-                names.append(structure.name(v))
+                names.append(self.structure.name(v))
             except LifecycleError as exc:
-                problems.append(Problem(fname, f"{label}: {exc}", _line(text, f'"{v}"') or where))
+                self.problem(f"{label}: {exc}", _line(self.text, f'"{v}"') or where)
         if len(names) != len(raw):
-            continue
+            return None
         if len(set(names)) != len(names):
-            problems.append(Problem(fname, f"{label}: a variable appears twice on the path", where))
-            continue
+            self.problem(f"{label}: a variable appears twice on the path", where)
+            return None
         loop = NamedLoop(name, tuple(names), pol or "?", str(entry.get("description", "")))
+        self.check_links(loop, label, where)
+        return loop
+
+    def check_links(self, loop: NamedLoop, label: str, where: int | None) -> None:
+        """Every link of the loop is a causal link of the model; the declared polarity is
+        the product of the links' signs where Simlin signs them all."""
+        structure = self.structure
         signs = []
         for a, b in loop.links:
             sign = structure.link_map.get((a, b))
             if sign is None:
-                problems.append(
-                    Problem(
-                        fname,
-                        f"{label}: '{a}' -> '{b}' is not a link of {structure.path.name} "
-                        f"('{b}' does not use '{a}')",
-                        where,
-                        f"the variables '{b}' uses: {', '.join(structure.variables[b].uses)}",
-                    )
+                self.problem(
+                    f"{label}: '{a}' -> '{b}' is not a link of {structure.path.name} "
+                    f"('{b}' does not use '{a}')",
+                    where,
+                    f"the variables '{b}' uses: {', '.join(structure.variables[b].uses)}",
                 )
             signs.append(sign)
-        if None not in signs and "?" not in signs and pol in ("R", "B"):
+        if None not in signs and "?" not in signs and loop.polarity in ("R", "B"):
             structural = "B" if signs.count("-") % 2 else "R"
-            if structural != pol:
-                problems.append(
-                    Problem(
-                        fname,
-                        f"{label}: declared {pol} but its links' signs make it {structural}",
-                        where,
-                    )
+            if structural != loop.polarity:
+                self.problem(
+                    f"{label}: declared {loop.polarity} but its links' signs make it {structural}",
+                    where,
                 )
-        out.append(loop)
-    if problems:
-        raise ScenarioError(problems)
-    return out
 
 
 @dataclass
@@ -261,33 +266,18 @@ def score_loops(
 
     Raises
     ------
-    LifecycleError
-        The model is too large to enumerate its loops and no named loops were given.
+    ModelFileError
+        No named loops were given and the model has too many loops to enumerate, or none.
     SimulationError
         The run failed.
     """
     import warnings
 
-    from ..engines.simlin import _load, _simlin
+    from ..engines.simlin import _simlin
 
     simlin = _simlin()
     structure = structure or ModelStructure(model_path)
-    model = _load(simlin, Path(model_path))
-    spec = model.time_spec
-    settings = {}
-    if final_time is not None:
-        settings["stop"] = float(final_time)
-    if time_step is not None:
-        settings["dt"] = float(time_step)
-    if saveper is not None or time_step is not None:
-        settings["save_step"] = max(float(saveper or 0), float(time_step or spec.dt))
-    if settings:
-        model.project.set_sim_specs(**settings)
-    pins = {}
-    if named:
-        with model.edit() as (_current, patch):
-            for loop in named:
-                patch.set_loop_name(loop.name, structure.loop_idents(loop.path))
+    model = _prepare(simlin, structure, named, final_time, time_step, saveper)
     overrides = {structure.ident(k): float(v) for k, v in (params or {}).items()}
     try:
         with warnings.catch_warnings():
@@ -296,55 +286,81 @@ def score_loops(
             warnings.filterwarnings("ignore", "this model is too large", RuntimeWarning)
             sim = model.simulate(overrides=overrides, enable_ltm=True)
             sim.run_to_end()
-        runtime = sim.get_loops_runtime()
-        time = np.asarray(sim.get_series("time"), dtype=float)
-        columns = {}
-        loops: dict[str, LoopInfo] = {}
         if named:
-            by_name = {loop.name: loop for loop in named}
-            for rl in runtime:
-                if rl.name in by_name:
-                    pins[rl.name] = rl
-            for loop in named:
-                rl = pins.get(loop.name)
-                if rl is None:
-                    raise SimulationError(f"Simlin did not score the named loop '{loop.name}'")
-                columns[loop.name] = np.asarray(sim.get_loop_score(rl.id), dtype=float)
-                loops[loop.name] = LoopInfo(
-                    loop.name, "", _names(structure, rl.variables), loop.polarity
-                )
-            mode = "named"
+            columns, loops = _named_scores(sim, structure, named)
         else:
-            if str(sim.get_ltm_mode()) == "discovery" or not runtime:
-                raise ModelFileError(
-                    f"{Path(model_path).name} has too many feedback loops to enumerate "
-                    "them all (LTM discovery mode); name its main loops in "
-                    f"{loops_file(model_path).name} beside the model"
-                )
-            for rl in runtime:
-                names = _names(structure, rl.variables)
-                label = f"{rl.id}: " + " > ".join(_short(v) for v in names)
-                columns[label] = np.asarray(sim.get_loop_score(rl.id), dtype=float)
-                loops[label] = LoopInfo(label, "", names)
-            mode = "enumerated"
+            columns, loops = _enumerated_scores(sim, structure)
+        time = np.asarray(sim.get_series("time"), dtype=float)
         series = {
             name: np.asarray(sim.get_series(ident), dtype=float)
             for name, ident in structure._sim_ident.items()
             if structure.variables[name].kind in ("stock", "flow", "auxiliary")
         }
     except simlin.SimlinError as exc:
-        raise SimulationError(
-            f"{Path(model_path).name}: Simlin run with LTM failed: {exc}"
-        ) from exc
+        where = structure.path.name
+        raise SimulationError(f"{where}: Simlin run with LTM failed: {exc}") from exc
     index = pd.Index(time, name="time")
     scores = pd.DataFrame(columns, index=index)
     for label, info in loops.items():
         info.polarity = _polarity(scores[label].to_numpy())
+    mode = "named" if named else "enumerated"
     return LoopScores(scores, loops, mode, pd.DataFrame(series, index=index))
 
 
-def _short(name: str) -> str:
-    return name
+def _prepare(simlin, structure: ModelStructure, named, final_time, time_step, saveper):
+    """A fresh Simlin model with the run settings and the named loops pinned."""
+    from ..engines.simlin import _load
+
+    model = _load(simlin, structure.path)
+    dt = model.time_spec.dt
+    settings = {}
+    if final_time is not None:
+        settings["stop"] = float(final_time)
+    if time_step is not None:
+        settings["dt"] = float(time_step)
+    if saveper is not None or time_step is not None:
+        settings["save_step"] = max(float(saveper or 0), float(time_step or dt))
+    if settings:
+        model.project.set_sim_specs(**settings)
+    if named:
+        with model.edit() as (_current, patch):
+            for loop in named:
+                patch.set_loop_name(loop.name, structure.loop_idents(loop.path))
+    return model
+
+
+def _named_scores(sim, structure: ModelStructure, named):
+    """The raw LTM loop score of every pinned named loop."""
+    pins = {rl.name: rl for rl in sim.get_loops_runtime() if rl.name}
+    columns, loops = {}, {}
+    for loop in named:
+        rl = pins.get(loop.name)
+        if rl is None:
+            raise SimulationError(f"Simlin did not score the named loop '{loop.name}'")
+        columns[loop.name] = np.asarray(sim.get_loop_score(rl.id), dtype=float)
+        variables = _names(structure, rl.variables)
+        loops[loop.name] = LoopInfo(loop.name, "", variables, loop.polarity)
+    return columns, loops
+
+
+def _enumerated_scores(sim, structure: ModelStructure):
+    """The raw LTM loop score of every loop of the model (LTM's exhaustive mode)."""
+    name = structure.path.name
+    if str(sim.get_ltm_mode()) == "discovery":
+        raise ModelFileError(
+            f"{name} has too many feedback loops to enumerate them all (LTM discovery "
+            f"mode); name its main loops in {loops_file(structure.path).name} beside the model"
+        )
+    runtime = sim.get_loops_runtime()
+    if not runtime:
+        raise ModelFileError(f"{name} has no feedback loops: there is no loop to score")
+    columns, loops = {}, {}
+    for rl in runtime:
+        names = _names(structure, rl.variables)
+        label = f"{rl.id}: " + " > ".join(names)
+        columns[label] = np.asarray(sim.get_loop_score(rl.id), dtype=float)
+        loops[label] = LoopInfo(label, "", names)
+    return columns, loops
 
 
 def _names(structure: ModelStructure, idents) -> tuple[str, ...]:
