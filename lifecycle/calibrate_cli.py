@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from .calibration import METHODS, IdentifiabilityWarning, calibrate
-from .calibration_objective import ENGINES
+from .calibration import ENGINES
 from .data import read_data
 from .model import canonical, load_model
 

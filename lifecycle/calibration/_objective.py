@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import CalibrationError, SimulationError, UnsupportedFunctionError
+from ..errors import CalibrationError, SimulationError, UnsupportedFunctionError
 
 FAILED_RESIDUAL = 1e6  # residual given to a parameter set whose run fails (NaN, overflow)
 JAC_STEP = 1e-6  # forward-difference step, as a fraction of each parameter's bounds
@@ -46,7 +46,7 @@ class Objective:
     # -- engines ---------------------------------------------------------------------------
     def _choose_batch(self, required: bool) -> None:
         try:
-            from .engines.batch import BatchModel
+            from ..engines.batch import BatchModel
 
             batch = BatchModel(self.model.path)
         except (ImportError, UnsupportedFunctionError):

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .calibration_result import FitParameter, Series
-from .errors import CalibrationError, DataError, UnknownParameterError
-from .model import CONTROL, Model, canonical
+from ._result import FitParameter, Series
+from ..errors import CalibrationError, DataError, UnknownParameterError
+from ..model import CONTROL, Model, canonical
 
 WEIGHTINGS = ("std", "range", "mean", "none")
 

@@ -3,7 +3,7 @@
 :func:`calibrate` adjusts constants, within bounds, so that the model's trajectories match
 observed series (from :func:`lifecycle.read_data`) in the weighted least-squares sense. It
 runs the model through one loaded :class:`~lifecycle.model.Model` (translated once, never
-rebuilt per evaluation) and returns a :class:`~lifecycle.calibration_result.CalibrationResult`.
+rebuilt per evaluation) and returns a :class:`~lifecycle.calibration.CalibrationResult`.
 
 How a series is compared with the model
     A stock or an auxiliary is compared at the data's times. A flow (a variable that a stock
@@ -34,11 +34,11 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from .calibration_objective import Objective
-from .calibration_result import CalibrationResult
-from .calibration_setup import Parameter, fit_parameters, observed_series
-from .errors import CalibrationError
-from .model import Model, load_model
+from ._objective import Objective
+from ._result import CalibrationResult
+from ._setup import Parameter, fit_parameters, observed_series
+from ..errors import CalibrationError
+from ..model import Model, load_model
 
 __all__ = ["IdentifiabilityWarning", "Parameter", "calibrate"]
 
@@ -268,6 +268,6 @@ def _load_scenario(scenario, model: Model):
         return scenario
     if isinstance(scenario, Mapping):  # plain values of other constants
         return SimpleNamespace(params=dict(scenario), final_time=None, time_step=None)
-    from .scenarios import load_scenario  # the lead's module; imported when first needed
+    from ..scenarios import load_scenario  # the lead's module; imported when first needed
 
     return load_scenario(scenario, model=model)
