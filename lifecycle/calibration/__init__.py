@@ -8,7 +8,7 @@ multi-start, differential evolution, MCMC), ``_result`` (the result and its repo
 ``_calibrate`` (the driver that joins them).
 """
 
-from ._calibrate import METHODS, IdentifiabilityWarning, calibrate
+from ._calibrate import METHODS, IdentifiabilityWarning, calibrate, evaluate
 from ._objective import ENGINES
 from ._result import CalibrationResult
 from ._setup import Parameter
@@ -20,4 +20,5 @@ __all__ = [
     "IdentifiabilityWarning",
     "Parameter",
     "calibrate",
+    "evaluate",
 ]
