@@ -10,28 +10,33 @@ Names are imported on first use (PEP 562), so that ``lifecycle --help`` does not
 scipy, SALib and matplotlib.
 """
 
-from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
+from importlib import import_module as _import_module
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from .errors import (
+    ArgumentError,
     CalibrationError,
     DataError,
     LifecycleError,
     MetricError,
     ModelFileError,
+    ModelNotFoundError,
+    ModelParseError,
     NotAConstantError,
     OutOfRangeError,
     Problem,
     ScenarioError,
     SensitivityError,
+    SettingsError,
     SimulationError,
     UnknownParameterError,
     UnsupportedFunctionError,
 )
 
 try:
-    __version__ = version("lifecycle")
-except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = _version("lifecycle")
+except _PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
 #: public name -> the module that defines it
@@ -47,7 +52,7 @@ _LAZY = {
     "Stage": "stages",
     "calibrate": "calibration",
     "classify": "stages",
-    "ensemble": "ensemble",
+    "ensemble": "_ensemble",
     "load_model": "model",
     "load_scenario": "scenarios",
     "load_scenarios": "scenarios",
@@ -65,7 +70,7 @@ _LAZY = {
 
 def __getattr__(name: str):
     if name in _LAZY:
-        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(_import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'lifecycle' has no attribute {name!r}")
@@ -76,6 +81,7 @@ def __dir__():
 
 
 __all__ = [
+    "ArgumentError",
     "CalibrationError",
     "CalibrationResult",
     "Constant",
@@ -85,6 +91,8 @@ __all__ = [
     "MetricError",
     "Model",
     "ModelFileError",
+    "ModelNotFoundError",
+    "ModelParseError",
     "MonteCarloResult",
     "NotAConstantError",
     "OutOfRangeError",
@@ -94,6 +102,7 @@ __all__ = [
     "ScenarioError",
     "SensitivityError",
     "SensitivityResult",
+    "SettingsError",
     "SimulationError",
     "Stage",
     "UnknownParameterError",

@@ -19,7 +19,8 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from .errors import LifecycleError, Problem, ScenarioError, SimulationError
+from ._names import closest, find
+from .errors import LifecycleError, Problem, ScenarioError, SimulationError, UnknownParameterError
 from .runner import atomic_dir, slug, versions
 from .uncertain import UncertainSpec
 
@@ -49,10 +50,10 @@ def scenario_params(scenario) -> dict[str, float]:
 def run_ensemble(model, samples: pd.DataFrame, *, scenario=None, variables=None) -> xr.Dataset:
     """Run every row of ``samples`` on top of ``scenario``; a Dataset with dims (run, time).
 
-    Uses :func:`lifecycle.ensemble.ensemble` with ``engine="auto"`` (the vectorised batch
+    Uses :func:`lifecycle.ensemble` with ``engine="auto"`` (the vectorised batch
     engine, or PySD for a model it cannot compile). Runs that fail hold NaN.
     """
-    from .ensemble import ensemble
+    from ._ensemble import ensemble
 
     return ensemble(model, samples, scenario=scenario, variables=variables, engine="auto")
 
@@ -95,9 +96,7 @@ def default_variables(model) -> list[str]:
     keys = [v for v in KEY_VARIABLES if v in model.variables]
     if keys:
         return keys
-    doc = model.doc
-    rows = doc[(doc["Type"] == "Stateful") & (doc["Subtype"] == "Integ")]
-    return sorted(str(n) for n in rows["Real Name"])
+    return sorted(model.stocks)
 
 
 def check_overlap(spec: UncertainSpec, scenario) -> list[str]:
@@ -138,15 +137,15 @@ class MonteCarloResult:
         return list(self.dataset.data_vars)
 
     def _resolve(self, variable: str) -> str:
-        from .model import canonical
-
-        for v in self.variables:
-            if canonical(v) == canonical(variable):
-                return v
-        raise LifecycleError(
-            f"'{variable}' was not recorded in this Monte Carlo; recorded: "
-            + ", ".join(f"'{v}'" for v in self.variables)
-        )
+        name = find(variable, self.variables)
+        if name is None:
+            raise UnknownParameterError(
+                variable,
+                "this Monte Carlo",
+                closest(variable, self.variables) or self.variables,
+                kind="recorded variable",
+            )
+        return name
 
     @property
     def failed(self) -> np.ndarray:
@@ -240,12 +239,6 @@ class MonteCarloResult:
         return write_atomically(directory, fill)
 
 
-def _units(model, name: str) -> str:
-    row = model.doc[model.doc["Real Name"] == name]
-    unit = row["Units"].iloc[0] if len(row) else ""
-    return unit if isinstance(unit, str) else ""
-
-
 def monte_carlo(
     model,
     scenario,
@@ -286,7 +279,7 @@ def monte_carlo(
         names = default_variables(model)
     samples = spec.sample(n, seed)
     ds = run_ensemble(model, samples, scenario=scenario, variables=names)
-    units = {name: _units(model, name) for name in names}
+    units = {name: model.units(name) for name in names}
     return MonteCarloResult(
         samples=samples,
         dataset=ds,
@@ -298,6 +291,6 @@ def monte_carlo(
         scenario_name=str(getattr(scenario, "name", "") or ""),
         scenario_params=scenario_params(scenario),
         units=units,
-        time_unit=_units(model, "FINAL TIME"),
+        time_unit=model.time_unit,
         options={"scenario_values_replaced": check_overlap(spec, scenario)},
     )

@@ -100,9 +100,10 @@ def _interp(t: np.ndarray, y: np.ndarray, at: float) -> np.ndarray:
 
 
 def _time_range(model, scenario) -> tuple[float, float]:
-    comp = model.pysd.components
+    # the model file's own controls: PySD's live values keep the last run's settings
     final = getattr(scenario, "final_time", None)
-    return float(comp.initial_time()), float(final if final is not None else comp.final_time())
+    control = model.control
+    return control["initial_time"], float(final if final is not None else control["final_time"])
 
 
 def parse_metric(text: str, model, *, horizon: tuple[float, float] | None = None) -> Metric:

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from lifecycle.calibrate_cli import calibrate_command
 from lifecycle.calibration import calibrate
+from lifecycle.cli.calibrate import calibrate_command
 from lifecycle.errors import (
     CalibrationError,
     DataError,

@@ -12,18 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 from lifecycle import montecarlo as mc_module
-from lifecycle.ensemble_cli import montecarlo_command
+from lifecycle.cli.analysis import montecarlo_command
 from lifecycle.errors import ScenarioError
 from lifecycle.model import load_model
 from lifecycle.montecarlo import PERCENTILES, monte_carlo
 from lifecycle.uncertain import parse_uncertain
 
 MODEL = Path(__file__).resolve().parent / "models" / "sa_linear.mdl"
-
-
-@pytest.fixture(scope="module")
-def linear():
-    return load_model(MODEL)
 
 
 @pytest.fixture(scope="module")

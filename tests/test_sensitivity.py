@@ -18,7 +18,7 @@ import xarray as xr
 from click.testing import CliRunner
 from scipy import stats
 
-from lifecycle.ensemble_cli import sensitivity_command
+from lifecycle.cli.analysis import sensitivity_command
 from lifecycle.errors import SimulationError
 from lifecycle.model import load_model
 from lifecycle.sensitivity import MetricError, SensitivityError, morris, parse_metrics, sobol
@@ -26,11 +26,6 @@ from lifecycle.uncertain import parse_uncertain
 
 MODEL = Path(__file__).resolve().parent / "models" / "sa_linear.mdl"
 COEF = np.array([1.0, 2.0, 3.0, 0.0])
-
-
-@pytest.fixture(scope="module")
-def linear():
-    return load_model(MODEL)
 
 
 @pytest.fixture(scope="module")

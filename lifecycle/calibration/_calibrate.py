@@ -42,14 +42,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import CalibrationError
 from ..model import Model, load_model
 from . import _optimise as opt
 from ._objective import Objective
 from ._result import CalibrationResult
-from ._setup import SPIN_UP, Setup, calendar, observed_series, parameters
+from ._setup import Setup, calendar, observed_series, parameters
 
 __all__ = ["METHODS", "IdentifiabilityWarning", "calibrate", "evaluate"]
 
@@ -119,7 +118,7 @@ def prepare(
         fitted, members, dates, stepped, defaults = [], {}, set(), set(), {}
     else:
         fitted, members, dates, stepped, defaults = parameters(model, params, ties)
-    for name, group in members.items():
+    for group in members.values():
         for const, _ in group:
             fixed.pop(const, None)
     if not evaluating and not any(p.vary for p in fitted):
@@ -318,9 +317,7 @@ def _log_prior(setup: Setup, obj: Objective, priors, model):
                 dists[names.index(u.name)] = u.frozen()
         unknown = [u.name for u in spec.params if u.name not in names]
         if unknown:
-            setup.notes.append(
-                f"priors for {', '.join(unknown)} ignored: not fitted"
-            )
+            setup.notes.append(f"priors for {', '.join(unknown)} ignored: not fitted")
 
     def log_prior(X):
         X = np.atleast_2d(X)
@@ -458,7 +455,9 @@ def calibrate(
         raise CalibrationError(f"`method` must be one of {METHODS}, got {method!r}")
     if intervals not in INTERVALS:
         raise CalibrationError(f"`intervals` must be one of {INTERVALS}, got {intervals!r}")
-    if starts is not None and (isinstance(starts, bool) or not isinstance(starts, int) or starts < 1):
+    if starts is not None and (
+        isinstance(starts, bool) or not isinstance(starts, int) or starts < 1
+    ):
         raise CalibrationError(f"`starts` must be a positive integer, got {starts!r}")
     for name, value in (("steps", steps), ("bootstrap_samples", bootstrap_samples)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -505,7 +504,7 @@ def calibrate(
 
 
 def _given_sd(setup: Setup, sd: Mapping[str, float]) -> np.ndarray:
-    from ..model import canonical
+    from .._names import canonical
 
     keys = {canonical(k): float(v) for k, v in sd.items()}
     out = []
@@ -608,13 +607,13 @@ def report(obj: Objective, setup: Setup, outcome: Outcome, intervals, n_boot, se
             result.ci_method[p.name] = "none (a date: no gradient)"
     if chain is not None:
         result.add_posterior(samples, chain)
+        result.least_squares = dict(zip(names, map(float, outcome.x), strict=True))
         result.bands = _bands(obj, setup, samples, chain, seed)
     elif k:
         crosses = [
             j
             for j, p in enumerate(fitted)
-            if not frozen[j]
-            and (result.ci[p.name][0] < p.min or result.ci[p.name][1] > p.max)
+            if not frozen[j] and (result.ci[p.name][0] < p.min or result.ci[p.name][1] > p.max)
         ]
         if intervals == "bootstrap" or (intervals == "auto" and crosses):
             if obj.batch is None:
@@ -680,8 +679,10 @@ def _bands(obj: Objective, setup: Setup, samples: pd.DataFrame, chain, seed, n: 
         sig = np.exp(rows[:, k:])[:, np.repeat(np.arange(len(sizes)), sizes)]
     else:
         sig = np.repeat(chain.sd, sizes)[None, :]
-    Y = P[ok] + sig[ok] * rng.standard_normal(P[ok].shape) if chain.fit_sd else (
-        P[ok] + sig * rng.standard_normal(P[ok].shape)
+    Y = (
+        P[ok] + sig[ok] * rng.standard_normal(P[ok].shape)
+        if chain.fit_sd
+        else (P[ok] + sig * rng.standard_normal(P[ok].shape))
     )
     lo, mid, hi = np.percentile(Y, [2.5, 50, 97.5], axis=0)
     out, i = {}, 0
@@ -690,10 +691,3 @@ def _bands(obj: Objective, setup: Setup, samples: pd.DataFrame, chain, seed, n: 
         out[s.variable] = (s.times, lo[j], mid[j], hi[j])
         i += s.times.size
     return out
-
-
-def t_quantile(dof: int) -> float:
-    return float(stats.t.ppf(0.975, dof)) if dof > 0 else np.nan
-
-
-SPIN_UP_NAME = SPIN_UP

@@ -26,6 +26,13 @@ from scipy import optimize
 from ._objective import JAC_STEP, Objective
 
 LAMBDAS = (0.1, 1.0, 10.0)  # damping factors tried together at every lockstep iteration
+# A start whose cost falls by less than this fraction three steps running creeps along a
+# flat valley (a ratio the data cannot split); it stops there and scipy polishes the best.
+STALL = 1e-6
+# After this many iterations a start whose cost is still above this multiple of the best
+# start's stops: local descent from there does not usually overtake (the kept cost is
+# reported, so a user sees every start's end in the summary).
+PRUNE_AFTER, PRUNE_FACTOR = 8, 2.0
 
 
 def local(obj: Objective, u0, options) -> optimize.OptimizeResult:
@@ -65,8 +72,8 @@ def lockstep(
     U0: np.ndarray,
     *,
     observed: np.ndarray | None = None,
-    max_iter: int = 100,
-    ftol: float = 1e-10,
+    max_iter: int = 60,
+    ftol: float = 1e-9,
     frozen=None,
 ) -> Lockstep:
     """Projected Levenberg-Marquardt from every row of ``U0`` together.
@@ -81,8 +88,11 @@ def lockstep(
     cost = 0.5 * np.sum(R * R, axis=1)
     lam = np.full(S, 1e-3)
     done = np.zeros(S, dtype=bool)
+    slow = np.zeros(S, dtype=int)  # consecutive steps that gained less than STALL
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 (the count is reported)
+        if observed is None and it > PRUNE_AFTER:  # starts far behind the best stop
+            done |= cost > PRUNE_FACTOR * cost.min() + 1e-300
         live = np.flatnonzero(~done)
         if live.size == 0:
             break
@@ -114,7 +124,8 @@ def lockstep(
                 moved = np.max(np.abs(T[row] - U[s]))
                 U[s], R[s], cost[s] = T[row], RT[row], new_cost[j]
                 lam[s] = max(lam[s] * LAMBDAS[best[j]] / 3.0, 1e-9)
-                if gain < ftol or moved < 1e-10:
+                slow[s] = slow[s] + 1 if gain < STALL else 0
+                if gain < ftol or moved < 1e-10 or slow[s] >= 3:
                     done[s] = True
             else:
                 lam[s] *= 10.0
@@ -203,9 +214,8 @@ def sample(
     p0 = obj.to_x(start)
     if fit_sd:
         p0 = np.hstack([p0, np.log(sd)[None, :] + 1e-2 * rng.standard_normal((walkers, n_sd))])
-    sampler = emcee.EnsembleSampler(
-        walkers, dim, log_prob, vectorize=True, seed=int(rng.integers(2**31))
-    )
+    sampler = emcee.EnsembleSampler(walkers, dim, log_prob, vectorize=True)
+    sampler.random_state = np.random.RandomState(int(rng.integers(2**31))).get_state()
     sampler.run_mcmc(p0, steps, progress=False)
     chain = sampler.get_chain()
     tau = sampler.get_autocorr_time(tol=0, quiet=True)

@@ -324,7 +324,10 @@ class CalibrationResult:
         if self.starts is not None and len(self.starts) > 1:
             costs = np.sort(self.starts["cost"].to_numpy())
             shown = ", ".join(f"{c:.6g}" for c in costs[:8])
-            lines += ["", f"{len(costs)} starts, costs: {shown}" + (" ..." if costs.size > 8 else "")]
+            lines += [
+                "",
+                f"{len(costs)} starts, costs: {shown}" + (" ..." if costs.size > 8 else ""),
+            ]
         stages = None
         try:
             stages = self.stages()
@@ -428,7 +431,9 @@ class CalibrationResult:
 
         fits = [self, *others]
         labels = list(labels or [])
-        labels += [f"fit {i + 1}" if len(fits) > 1 else "model" for i in range(len(labels), len(fits))]
+        labels += [
+            f"fit {i + 1}" if len(fits) > 1 else "model" for i in range(len(labels), len(fits))
+        ]
         ratio = self.ratio()
         n = len(self.series) + (ratio is not None)
         with plot_style():
@@ -525,7 +530,8 @@ class CalibrationResult:
                     if j == 0 and i > 0:
                         ax.set_ylabel(textwrap.fill(a, 18), fontsize="small")
             fig.suptitle(
-                title or f"posterior of {getattr(self.model, 'name', 'model')}: median (line, +) "
+                title
+                or f"posterior of {getattr(self.model, 'name', 'model')}: median (line, +) "
                 "and 95 % interval (dashed)",
                 fontsize="medium",
             )
@@ -555,7 +561,9 @@ class CalibrationResult:
         r2 = ", ".join(f"{k} {v:.3f}" for k, v in self.r2.items())
         calendar = (
             f" Model time 0 is the year {self.year_zero:.6g}; dates are written below in model "
-            "time (year minus that)." if self.calendar else ""
+            "time (year minus that)."
+            if self.calendar
+            else ""
         )
         return (
             f"Fitted by lifecycle.calibrate ({self.method}, TIME STEP {self.time_step:g}) to "

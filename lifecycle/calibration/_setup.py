@@ -36,8 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._names import canonical
 from ..errors import CalibrationError, DataError, UnknownParameterError
-from ..model import CONTROL, Model, canonical
+from ..model import CONTROL, Model
 
 WEIGHTINGS = ("std", "range", "mean", "none")
 SPIN_UP = "spin up"  # the pseudo-parameter: years simulated before the first data year
@@ -360,6 +361,9 @@ def parameters(
         if any(c in stepped_all for c, _ in group):
             stepped.add(name)
         p = _as_parameter(name, spec)
+        if not p.vary and p.value is not None:  # a held value needs no bounds
+            p = replace(p, min=p.value if p.min is None else p.min,
+                        max=p.value if p.max is None else p.max)  # fmt: skip
         low = _number(p.min, f"the lower bound of '{name}'")
         high = _number(p.max, f"the upper bound of '{name}'")
         if low > high:
@@ -375,7 +379,7 @@ def parameters(
         out.append(Parameter(name, None if init is None else float(init), low, high, bool(p.vary)))
         members[name] = tuple(group)
         defaults[name] = default  # model time; a date's moves to the calendar later
-    for tie, group in tied.items():
+    for tie in tied:
         if tie not in members:
             raise CalibrationError(
                 f"tie '{tie}' has no bounds (fix: add --param \"{tie}=LOW:HIGH\" or "
@@ -481,37 +485,21 @@ def flows(model: Model) -> set[str]:
     """True flows: variables measured per unit of time (``firm/Year``, ``1/Year``).
 
     A variable whose units are a stock's (``person``, ``firm``), or any units that are not
-    per time, is a level even where a stock integrates it (``Employment`` enters a smooth).
-    Only a variable without units falls back on the structure: a flow when a stock
-    integrates it directly.
+    per time, is a level even where a stock integrates it (``Employment`` feeds a smooth, so
+    :attr:`Model.flows` counts it). Only a variable without units falls back on the
+    structure: a flow when a stock integrates it directly.
     """
-    time_unit = (
-        canonical(model.constants["TIME STEP"].units) if "TIME STEP" in model.constants else ""
-    )
+    time_unit = canonical(model.time_unit)
     per_time = {f"/{time_unit}", f"/{time_unit}s", f"/{time_unit.rstrip('s')}"}
-    py_to_real = {
-        str(r["Py Name"]): r["Real Name"]
-        for _, r in model.doc.iterrows()
-        if isinstance(r["Real Name"], str)
-    }
-    integrated: set[str] = set()
-    for key, dep in (getattr(model.pysd, "dependencies", {}) or {}).items():
-        if key.startswith("_integ") and isinstance(dep, Mapping):
-            integrated.update(py_to_real[k] for k in dep.get("step", {}) if k in py_to_real)
     found = set()
-    for name in model.variables:
+    for name in model.flows:
         units = canonical(model.units(name))
         if units:
             if time_unit and any(units.endswith(u) for u in per_time):
                 found.add(name)
-        elif name in integrated and name not in stocks(model):
+        elif name not in model.stocks:
             found.add(name)
     return found
-
-
-def stocks(model: Model) -> set[str]:
-    doc = model.doc
-    return {r for r, t in zip(doc["Real Name"], doc["Type"], strict=True) if t == "Stateful"}
 
 
 def observed_series(
@@ -550,7 +538,7 @@ def observed_series(
             raise DataError(f"{source}: column '{col}' is the constant '{var}', not a series")
         resolved[col] = var
     flow_vars = flows(model)
-    stock_vars = stocks(model)
+    stock_vars = set(model.stocks)
     lookup = _per_series(flow_modes, resolved, "flows", ("total", "rate"))
     if flow_modes is not None and not isinstance(flow_modes, Mapping):  # one word for all
         lookup = {v: m for v, m in lookup.items() if v in flow_vars}

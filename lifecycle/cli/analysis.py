@@ -1,7 +1,8 @@
 """Command-line shells over :mod:`lifecycle.montecarlo` and :mod:`lifecycle.sensitivity`.
 
-``cli.py`` registers :data:`montecarlo_command` and :data:`sensitivity_command` in the
-``lifecycle`` group. No modelling logic lives here; every step is a call a script can make.
+:data:`lifecycle.cli.COMMANDS` registers :data:`montecarlo_command` and
+:data:`sensitivity_command` in the ``lifecycle`` group. No modelling logic lives here;
+every step is a call a script can make.
 Errors derived from :class:`~lifecycle.errors.LifecycleError` propagate to the group, which
 turns them into one red line and exit code 2.
 """
@@ -13,13 +14,13 @@ from pathlib import Path
 
 import click
 
-from .cli import command_line, split_names
-from .errors import ScenarioError
-from .model import load_model
-from .montecarlo import monte_carlo
-from .scenarios import load_scenario
-from .sensitivity import morris, sobol
-from .uncertain import load_uncertain
+from ..errors import ScenarioError
+from ..model import load_model
+from ..montecarlo import monte_carlo
+from ..scenarios import load_scenario
+from ..sensitivity import morris, sobol
+from ..uncertain import load_uncertain
+from . import command_line, split_names
 
 
 def _model_and_scenario(scenario: Path, model_path: Path | None):

@@ -1,0 +1,281 @@
+"""``lifecycle calibrate``: fit constants to a CSV of observed series from the command line.
+
+A thin shell over :func:`lifecycle.read_data`, :func:`lifecycle.calibrate` and
+:func:`lifecycle.calibration.evaluate`: options are parsed here, everything else (the
+checks, the warnings of :meth:`CalibrationResult.diagnostics`) lives in the library.
+Everything is checked before the first run, and nothing is written unless the set-up is
+valid.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import click
+
+from ..calibration import ENGINES, METHODS, IdentifiabilityWarning, calibrate, evaluate
+from ..data import read_data
+from ..errors import CalibrationError
+from ..model import load_model
+from . import model_option, version_option
+
+__all__ = ["calibrate_command"]
+
+
+def _pairs(values: tuple[str, ...], option: str, form: str) -> dict[str, str]:
+    out = {}
+    for text in values:
+        name, sep, value = text.partition("=") if option == "--tie" else text.rpartition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise click.UsageError(f"{option} '{text}' is not of the form {form}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _bounds(text: str, name: str) -> tuple[float, ...]:
+    parts = text.split(":")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) not in (2, 3):
+        raise click.UsageError(
+            f"--param '{name}={text}': give LOW:HIGH (or LOW:HIGH:INITIAL) as numbers"
+        )
+    return values
+
+
+def _values(pairs: dict[str, str], option: str) -> dict[str, float]:
+    out = {}
+    for name, text in pairs.items():
+        try:
+            out[name] = float(text)
+        except ValueError:
+            raise click.UsageError(
+                f"{option} '{name}={text}': the value must be a number"
+            ) from None
+    return out
+
+
+@click.command("calibrate")
+@click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=LOW:HIGH",
+    help="A constant (or a tie, or 'spin up') to fit and its bounds (optionally "
+    "LOW:HIGH:INITIAL); dates in calendar years. Repeat.",
+)
+@click.option(
+    "--tie",
+    "ties",
+    multiple=True,
+    metavar="TIE=A,B+OFFSET",
+    help="Fit one value TIE for several constants, each plus an optional offset; give TIE "
+    "its bounds with --param. Repeat.",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Hold a constant at VALUE during the fit (dates in calendar years). Repeat.",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="COLUMN=VARIABLE",
+    help="Fit the data column COLUMN to the model variable VARIABLE. Repeat. Default: every "
+    "column except the time column, matched to variables by name.",
+)
+@click.option("--time-column", default=None, help="Column of times [default: time or year].")
+@click.option(
+    "--time-offset",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Data time at which model time is 0 (1962 makes 1963 model time 1).",
+)
+@click.option(
+    "--spin-up",
+    type=float,
+    default=None,
+    metavar="YEARS",
+    help="Run the model this long before the first data year (a mature start); replaces "
+    "--time-offset. Fit it with --param 'spin up=LOW:HIGH'.",
+)
+@click.option(
+    "--flow",
+    "flows",
+    multiple=True,
+    metavar="VARIABLE=total|rate",
+    help="How an observed flow is compared: total over each period, or rate at each time.",
+)
+@click.option(
+    "--weight",
+    "weights",
+    multiple=True,
+    metavar="VARIABLE=FACTOR",
+    help="Multiply the series' default weight (1/sd) by FACTOR. Repeat.",
+)
+@model_option
+@click.option(
+    "--scenario",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Scenario giving the other constants during the fit.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default="auto",
+    show_default=True,
+    help="auto: least squares from 8 starts in lockstep, or differential evolution when a "
+    "date is fitted; mcmc: the posterior (emcee) around the best fit.",
+)
+@click.option(
+    "--evaluate",
+    "evaluate_only",
+    is_flag=True,
+    help="Score the scenario against the data without fitting (no --param needed).",
+)
+@click.option(
+    "--starts", type=click.IntRange(min=1), default=None, help="Least-squares starts [8 for auto]."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random draw.")
+@click.option(
+    "--intervals",
+    type=click.Choice(["auto", "linear", "bootstrap"]),
+    default="auto",
+    show_default=True,
+    help="95 % intervals: linear, or a parametric bootstrap where linear ones cross a bound.",
+)
+@click.option("--walkers", type=click.IntRange(min=2), default=None, help="MCMC walkers.")
+@click.option(
+    "--steps", type=click.IntRange(min=1), default=2000, show_default=True, help="MCMC steps."
+)
+@click.option(
+    "--fit-sd", is_flag=True, help="MCMC: sample each series' error sd (default: estimated)."
+)
+@click.option(
+    "--priors",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="MCMC priors from an uncertain file (default: uniform within the bounds).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="auto",
+    show_default=True,
+    help="auto: the batch engine when it reproduces PySD on the model, else PySD.",
+)
+@click.option("--time-step", type=float, default=None, help="TIME STEP for the fit.")
+@click.option("--final-time", type=float, default=None, help="FINAL TIME of the runs.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Fitted scenario (.toml); the figure and the summary are written beside it.",
+)
+@version_option
+def calibrate_command(
+    data,
+    params,
+    ties,
+    sets,
+    maps,
+    time_column,
+    time_offset,
+    spin_up,
+    flows,
+    weights,
+    model_path,
+    scenario,
+    method,
+    evaluate_only,
+    starts,
+    seed,
+    intervals,
+    walkers,
+    steps,
+    fit_sd,
+    priors,
+    engine,
+    time_step,
+    final_time,
+    output,
+):
+    """Fit constants of the model to observed series in DATA (a CSV file).
+
+    Writes OUTPUT (a scenario with the fitted values), OUTPUT's name with .png (data against
+    the fitted run, in calendar years) and with .txt (the summary, also printed); with
+    --method mcmc also -samples.csv (the posterior) and -posterior.png (its pair plot).
+    Exit code 1 when the fit does not converge (the files are still written, for
+    inspection).
+
+    Example: lifecycle calibrate data/bass_colour_tv_sales.csv --model
+    models/bass_diffusion.mdl --map sales_thousand_units="adoption rate" --time-offset 1962
+    --param "innovation coefficient=0.001:0.2" --param "imitation coefficient=0.05:2"
+    --param "market size=5000:200000" --time-step 0.25 -o fitted.toml
+    """
+    bounds = {n: _bounds(v, n) for n, v in _pairs(params, "--param", "NAME=LOW:HIGH").items()}
+    tie_map = _pairs(ties, "--tie", "TIE=A,B+OFFSET")
+    held = _values(_pairs(sets, "--set", "NAME=VALUE"), "--set")
+    columns = _pairs(maps, "--map", "COLUMN=VARIABLE") or None
+    flow_modes = _pairs(flows, "--flow", "VARIABLE=total|rate") or None
+    factors = _values(_pairs(weights, "--weight", "VARIABLE=FACTOR"), "--weight") or None
+    if not bounds and not evaluate_only:
+        raise click.UsageError("give at least one --param NAME=LOW:HIGH (or --evaluate)")
+    if evaluate_only and bounds:
+        raise click.UsageError("--evaluate scores a scenario as it is: leave out --param")
+    model = load_model(model_path)
+    observed = read_data(
+        data, time_column=time_column, columns=columns, time_offset=time_offset, model=model
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if evaluate_only:
+            fit = evaluate(
+                model, observed, scenario=scenario, params=held, spin_up=spin_up,
+                weights=factors, flows=flow_modes, time_step=time_step, final_time=final_time,
+            )  # fmt: skip
+        else:
+            spec = dict(bounds)
+            for name, value in held.items():
+                if name in spec:
+                    raise CalibrationError(f"'{name}' is given both by --param and by --set")
+                spec[name] = {"min": value, "max": value, "value": value, "vary": False}
+            fit = calibrate(
+                model, observed, spec, scenario=scenario, ties=tie_map or None,
+                spin_up=spin_up, method=method, starts=starts, seed=seed, engine=engine,
+                flows=flow_modes, weights=factors, time_step=time_step, final_time=final_time,
+                intervals=intervals, walkers=walkers, steps=steps,
+                sd="fit" if fit_sd else "estimate", priors=priors,
+            )  # fmt: skip
+    summary = fit.summary()
+    from ..plotting import save_figure
+
+    written = [fit.to_scenario(output)]
+    written.append(save_figure(fit.plot(), output.with_suffix(".png")))
+    txt = output.with_suffix(".txt")
+    txt.write_text(summary + "\n", encoding="utf-8")
+    written.append(txt)
+    if fit.samples is not None:
+        written.append(fit.write_samples(output.with_name(output.stem + "-samples.csv")))
+        posterior = output.with_name(output.stem + "-posterior.png")
+        written.append(save_figure(fit.plot_posterior(), posterior))
+    click.echo(summary)
+    others = dict.fromkeys(
+        str(w.message) for w in caught if not issubclass(w.category, IdentifiabilityWarning)
+    )
+    for message in others:  # the diagnostics are in the summary already
+        click.secho(f"warning: {message}", fg="yellow", err=True)
+    click.echo("wrote " + ", ".join(str(p) for p in written), err=True)
+    if not fit.success:
+        click.secho(f"the fit did not converge: {fit.message}", fg="red", err=True)
+        click.get_current_context().exit(1)
