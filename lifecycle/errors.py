@@ -18,9 +18,11 @@ The root itself is never raised: every raise names what went wrong by its class.
     ├── ScenarioError(ValueError)                 problems in scenario files, all at once
     ├── SettingsError(ValueError)                 run settings that do not fit together
     ├── DataError(ValueError)                     observed data that cannot be used
+    │   └── OutputError(DataError)                an output path that must not be written
     ├── CalibrationError(ValueError)              a calibration that cannot run as set up
     ├── SensitivityError(ValueError)              a sensitivity analysis that cannot run
     │   └── MetricError(SensitivityError)         metrics that cannot be parsed
+    ├── CheckError(ValueError)                    a behaviour check that cannot run as set up
     ├── UnsupportedFunctionError(NotImplementedError)  a construct the batch engine lacks
     └── SimulationError(RuntimeError)             exit code 1: a run that started and failed
 """
@@ -144,6 +146,11 @@ class MetricError(SensitivityError):
         super().__init__("\n".join(self.messages))
 
 
+class CheckError(LifecycleError, ValueError):
+    """Behaviour checks set up so that they cannot run (``lifecycle check``: discovery
+    without the ``prim`` package or without uncertain constants, an output it cannot write)."""
+
+
 class UnsupportedFunctionError(LifecycleError, NotImplementedError):
     """A model construct the batch engine cannot evaluate; names the function and variable."""
 
@@ -159,3 +166,9 @@ class SimulationError(LifecycleError, RuntimeError):
     """A run that started but failed (NaN, overflow, engine failure). Exit code 1."""
 
     exit_code = 1
+
+
+class OutputError(DataError):
+    """An output path that cannot or must not be written: a folder lifecycle did not write,
+    the current or root folder, a symlink, a file where a folder is wanted, no space left.
+    Derives from :class:`DataError`, which output paths raised before."""

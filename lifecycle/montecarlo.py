@@ -7,8 +7,6 @@ median line inside nested envelopes holding 50, 75, 95 and 100 % of the runs.
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +19,7 @@ from matplotlib.figure import Figure
 
 from ._names import closest, find
 from .errors import LifecycleError, Problem, ScenarioError, SimulationError, UnknownParameterError
-from .runner import atomic_dir, slug, versions
+from .outputs import save_figure, slug, versions, write_atomically, write_csv, write_json
 from .uncertain import UncertainSpec
 
 #: percentiles of the bands: the median and the edges of the 50/75/95/100 % envelopes
@@ -56,36 +54,6 @@ def run_ensemble(model, samples: pd.DataFrame, *, scenario=None, variables=None)
     from ._ensemble import ensemble
 
     return ensemble(model, samples, scenario=scenario, variables=variables, engine="auto")
-
-
-def save_figure(fig: Figure, path: Path) -> None:
-    """Save byte-stably, in the project's figure style (:func:`lifecycle.plotting.save_figure`)."""
-    from .plotting import save_figure as _save
-
-    _save(fig, path)
-
-
-def write_csv(df: pd.DataFrame, path: Path) -> None:
-    """Write a numeric frame with its index; floats in shortest round-trip form.
-
-    Three times faster than ``DataFrame.to_csv`` for the tens of thousands of rows of a
-    sensitivity analysis, and ``pandas.read_csv`` reads back the same numbers.
-    """
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh, lineterminator="\n").writerow([df.index.name or "", *df.columns])
-        rows = zip(df.index.tolist(), df.to_numpy(dtype=float).tolist(), strict=True)
-        fh.write("".join(f"{i}," + ",".join(map(repr, r)) + "\n" for i, r in rows))
-
-
-def write_atomically(target, fill) -> Path:
-    """Call ``fill(tmp_dir)`` on a fresh folder beside ``target``, then rename it to ``target``.
-
-    Nothing appears at ``target`` unless ``fill`` succeeds; an existing ``target`` is replaced
-    (:func:`lifecycle.runner.atomic_dir`).
-    """
-    with atomic_dir(target) as tmp:
-        fill(tmp)
-    return Path(target)
 
 
 def default_variables(model) -> list[str]:
@@ -223,10 +191,11 @@ class MonteCarloResult:
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
-    def write(self, directory, *, fmt: str = "png") -> Path:
+    def write(self, directory, *, fmt: str = "png", force: bool = False, inputs=()) -> Path:
         """Write ``bands.csv``, ``samples.csv``, one figure per variable and ``montecarlo.json``.
 
-        The folder is written beside ``directory`` and renamed into place when complete.
+        Atomically, replacing only an earlier lifecycle output unless ``force``
+        (:func:`lifecycle.outputs.atomic_dir`).
         """
 
         def fill(tmp: Path) -> None:
@@ -234,9 +203,10 @@ class MonteCarloResult:
             write_csv(self.samples, tmp / "samples.csv")
             for v in self.variables:
                 save_figure(self.plot([v]), tmp / f"bands_{slug(v)}.{fmt}")
-            (tmp / "montecarlo.json").write_text(json.dumps(self.record(), indent=2) + "\n")
+            write_json(self.record(), tmp / "montecarlo.json")
 
-        return write_atomically(directory, fill)
+        command = self.options.get("command")
+        return write_atomically(directory, fill, force=force, inputs=inputs, command=command)
 
 
 def monte_carlo(

@@ -108,7 +108,7 @@ def test_cli_mcmc_prints_intervals_tau_and_acceptance_and_writes_the_posterior(t
     text = result.stdout
     assert "95% interval" in text and "posterior 2.5-97.5 %" in text
     assert "acceptance fraction" in text and "autocorrelation time" in text
-    names = sorted(p.name for p in out.parent.iterdir())
+    names = sorted(p.name for p in out.parent.iterdir() if not p.name.startswith("."))
     assert names == ["bass-posterior.png", "bass-samples.csv", "bass.png", "bass.toml", "bass.txt"]
     samples = pd.read_csv(out.with_name("bass-samples.csv"))
     assert list(samples.columns) == ["sample", P, Q, M]

@@ -83,6 +83,7 @@ def test_sobol_peak_depends_on_one_input_and_a_constant_metric_is_undefined(sobo
 def test_sobol_write_gives_indices_samples_and_a_figure(tmp_path, sobol_result):
     out = sobol_result.write(tmp_path / "sobol")
     assert sorted(p.name for p in out.iterdir()) == [
+        ".lifecycle-manifest.json",
         "indices.csv",
         "outputs.csv",
         "samples.csv",

@@ -47,6 +47,7 @@ COMMANDS: dict[str, str] = {
     "montecarlo": "lifecycle.cli.analysis:montecarlo_command",
     "sensitivity": "lifecycle.cli.analysis:sensitivity_command",
     "calibrate": "lifecycle.cli.calibrate:calibrate_command",
+    "check": "lifecycle.cli.check:check_command",
 }
 
 
@@ -95,6 +96,14 @@ def model_option(f):
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
         help=f"Model file (.mdl). Default: {DEFAULT_MODEL.name}.",
+    )(f)
+
+
+def force_option(f):
+    return click.option(
+        "--force",
+        is_flag=True,
+        help="Replace the output even if it holds files lifecycle did not write.",
     )(f)
 
 

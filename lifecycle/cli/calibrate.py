@@ -18,7 +18,8 @@ from ..calibration import ENGINES, METHODS, IdentifiabilityWarning, calibrate, e
 from ..data import read_data
 from ..errors import CalibrationError
 from ..model import load_model
-from . import model_option, version_option
+from ..outputs import atomic_files, check_files, save_figure
+from . import force_option, model_option, version_option
 
 __all__ = ["calibrate_command"]
 
@@ -182,6 +183,7 @@ def _values(pairs: dict[str, str], option: str) -> dict[str, float]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Fitted scenario (.toml); the figure and the summary are written beside it.",
 )
+@force_option
 @version_option
 def calibrate_command(
     data,
@@ -209,6 +211,7 @@ def calibrate_command(
     time_step,
     final_time,
     output,
+    force,
 ):
     """Fit constants of the model to observed series in DATA (a CSV file).
 
@@ -233,6 +236,15 @@ def calibrate_command(
         raise click.UsageError("give at least one --param NAME=LOW:HIGH (or --evaluate)")
     if evaluate_only and bounds:
         raise click.UsageError("--evaluate scores a scenario as it is: leave out --param")
+    targets = [output, output.with_suffix(".png"), output.with_suffix(".txt")]
+    mcmc = method == "mcmc" and not evaluate_only
+    if mcmc:  # the posterior's samples and pair plot
+        targets += [
+            output.with_name(output.stem + "-samples.csv"),
+            output.with_name(output.stem + "-posterior.png"),
+        ]
+    inputs = [data, *(p for p in (scenario, model_path, priors) if p)]
+    check_files(targets, force=force, inputs=inputs)  # before the fit
     model = load_model(model_path)
     observed = read_data(
         data, time_column=time_column, columns=columns, time_offset=time_offset, model=model
@@ -258,24 +270,21 @@ def calibrate_command(
                 sd="fit" if fit_sd else "estimate", priors=priors,
             )  # fmt: skip
     summary = fit.summary()
-    from ..plotting import save_figure
-
-    written = [fit.to_scenario(output)]
-    written.append(save_figure(fit.plot(), output.with_suffix(".png")))
-    txt = output.with_suffix(".txt")
-    txt.write_text(summary + "\n", encoding="utf-8")
-    written.append(txt)
-    if fit.samples is not None:
-        written.append(fit.write_samples(output.with_name(output.stem + "-samples.csv")))
-        posterior = output.with_name(output.stem + "-posterior.png")
-        written.append(save_figure(fit.plot_posterior(), posterior))
+    # the files as a set: all staged, then moved into place (lifecycle.outputs)
+    with atomic_files(targets, force=force, inputs=inputs) as staged:
+        fit.to_scenario(staged[0])
+        save_figure(fit.plot(), staged[1])
+        staged[2].write_text(summary + "\n", encoding="utf-8")
+        if mcmc:
+            fit.write_samples(staged[3])
+            save_figure(fit.plot_posterior(), staged[4])
     click.echo(summary)
     others = dict.fromkeys(
         str(w.message) for w in caught if not issubclass(w.category, IdentifiabilityWarning)
     )
     for message in others:  # the diagnostics are in the summary already
         click.secho(f"warning: {message}", fg="yellow", err=True)
-    click.echo("wrote " + ", ".join(str(p) for p in written), err=True)
+    click.echo("wrote " + ", ".join(str(p) for p in targets), err=True)
     if not fit.success:
         click.secho(f"the fit did not converge: {fit.message}", fg="red", err=True)
         click.get_current_context().exit(1)

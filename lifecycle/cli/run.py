@@ -9,7 +9,7 @@ import click
 
 from ..errors import Problem, ScenarioError
 from ..model import Model, load_model
-from . import command_line, model_option, split_names, version_option
+from . import command_line, force_option, model_option, split_names, version_option
 
 
 def _model(path: Path | None) -> Model:
@@ -66,11 +66,12 @@ def _resolve_vars(model: Model, names: list[str] | None) -> list[str] | None:
     "-o",
     "--output",
     "outdir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("results"),
+    type=click.Path(path_type=Path),
+    default=Path("results/run"),
     show_default=True,
-    help="Output folder.",
+    help="Output folder; replaced only if it holds an earlier lifecycle output.",
 )
+@force_option
 @click.option(
     "--vars",
     "variables",
@@ -100,7 +101,16 @@ def _resolve_vars(model: Model, names: list[str] | None) -> list[str] | None:
 @model_option
 @version_option
 def run(
-    scenarios, outdir, variables, final_time, time_step, assignments, fmt, figure_format, model_path
+    scenarios,
+    outdir,
+    force,
+    variables,
+    final_time,
+    time_step,
+    assignments,
+    fmt,
+    figure_format,
+    model_path,
 ):
     """Run each SCENARIO from a fresh model state and write the results.
 
@@ -113,7 +123,8 @@ def run(
       lifecycle run scenarios/*.toml -o results
       lifecycle run scenarios/baseline.toml --set "startup rate=0.1" --vars Firms,Employment
     """
-    from ..runner import provenance, run_scenarios, write_results
+    from ..outputs import check_folder, provenance
+    from ..runner import run_scenarios, write_results
     from ..scenarios import parse_assignments
 
     _check_times(final_time, time_step)
@@ -126,6 +137,8 @@ def run(
     if problems:
         raise ScenarioError(problems)
     names = _resolve_vars(model, split_names(variables))
+    inputs = [*scenarios, *(s.path for s in scens if s.path)]
+    check_folder(outdir, force=force, inputs=inputs)  # before anything runs
     results = run_scenarios(
         model, scens, params=extra, variables=names, final_time=final_time, time_step=time_step
     )
@@ -145,6 +158,8 @@ def run(
         record=record,
         fmt=fmt,
         figure_format=figure_format,
+        force=force,
+        inputs=inputs,
     )
     click.echo(str(out))
     click.secho(f"{len(results)} scenario(s) written to {out}/", err=True, fg="green")
@@ -183,14 +198,15 @@ def _check_times(final_time, time_step):
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    default=Path("comparison"),
+    default=Path("results/compare"),
     show_default=True,
     help="A figure file (.png/.svg/.pdf) or a folder for figures and summary.csv.",
 )
+@force_option
 @model_option
 @version_option
 def compare(
-    scenarios, baseline, variables, diff, relative, years, per_variable, output, model_path
+    scenarios, baseline, variables, diff, relative, years, per_variable, output, force, model_path
 ):
     """Run SCENARIOS and plot their trajectories together, with a summary table.
 
@@ -226,6 +242,7 @@ def compare(
         relative=relative,
         years=year_list,
         per_variable=per_variable,
+        force=force,
     )
     click.echo(table.to_csv(index=False, float_format="%.6g"), nl=False)
     click.secho(f"figures and summary written to {output}", err=True, fg="green")
