@@ -1,9 +1,9 @@
 """The objective of a calibration: weighted residuals of the data against model runs.
 
 Runs go through one engine for the whole fit, chosen once: the vectorised batch engine
-(:class:`lifecycle.engines.batch.BatchModel`, which evaluates a Jacobian's perturbed runs, a
-set of starts, a differential-evolution generation or half a walker ensemble in one pass)
-when it supports the model and reproduces PySD's run at the starting point, else PySD
+(``lifecycle.engines.engine("batch", model)``, which evaluates a Jacobian's perturbed
+runs, a set of starts, a differential-evolution generation or half a walker ensemble in one
+pass) when it supports the model and reproduces PySD's run at the starting point, else PySD
 through :meth:`lifecycle.model.Model.run`. The model is translated or compiled once, never
 per evaluation.
 """
@@ -13,12 +13,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import engines
+from ..engines import RunSettings
 from ..errors import CalibrationError, SimulationError, UnsupportedFunctionError
 from ._setup import Setup
 
 FAILED_RESIDUAL = 1e6  # residual given to a parameter set whose run fails (NaN, overflow)
 JAC_STEP = 1e-6  # forward-difference step, as a fraction of each parameter's bounds
-ENGINES = ("auto", "batch", "pysd")
+ENGINES = tuple(e for e in engines.CHOICES if e != "simlin")  # Simlin: no batch, no speed
 
 
 class Objective:
@@ -54,9 +56,7 @@ class Objective:
     # -- engines ---------------------------------------------------------------------------
     def _choose_batch(self, required: bool) -> None:
         try:
-            from ..engines.batch import BatchModel
-
-            batch = BatchModel(self.model.path)
+            batch = engines.engine("batch", self.model)
         except (ImportError, UnsupportedFunctionError):
             if required:
                 raise
@@ -117,14 +117,10 @@ class Objective:
             for k, v in consts.items()
         }
         self.runs += len(X)
-        res = self.batch.run(
-            params,
-            len(X),
-            self.variables,
-            final_time=self.end,
-            time_step=self.time_step,
-            saveper=self.time_step,
+        settings = RunSettings(
+            self.model.control["initial_time"], self.end, self.time_step, self.time_step
         )
+        res = self.batch.run(params, len(X), self.variables, settings)
         ok = np.ones(len(X), dtype=bool)
         for v in self.variables:
             ok &= np.all(np.isfinite(res.values[v]), axis=1)
