@@ -1,11 +1,11 @@
 # The two commands of the README:
-#   make run   - install (once) and run every scenario, with plots, into results/
+#   make run   - install (once) and run every scenario, with plots, into results/run/
 #   make test  - install (once) and run the test suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-OUT    ?= results
+OUT    ?= results/run
 
 .PHONY: install run test lint bench docs clean
 
@@ -35,7 +35,8 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/lifecycle compare scenarios/baseline.toml scenarios/disruptive_shock.toml \
 	    scenarios/shock_with_renewal.toml scenarios/networking_initiative.toml \
-	    --vars "Firms,Employment,Member Share,Relative Technology" -o docs/comparison.png > /dev/null
+	    --vars "Firms,Employment,Member Share,Relative Technology" -o docs/comparison.png \
+	    --force > /dev/null
 
 clean:
 	rm -rf $(OUT) .pytest_cache .ruff_cache

@@ -3,7 +3,7 @@
     python benchmarks/bench_ensemble.py [--pysd-runs 20] [--simlin-runs 200]
 
 Prints the throughput of a loop over PySD runs, a loop over pysimlin runs and the batch
-engine (through :func:`lifecycle.ensemble.ensemble`, validation and Dataset included) at
+engine (through :func:`lifecycle.ensemble`, validation and Dataset included) at
 N = 1,000 and N = 10,000, with the ratios. The samples vary the constants of
 ``scenarios/uncertain/baseline_uncertain.toml`` by up to 10 % around the baseline (within
 their ranges). Goals on a 2-core machine: at least 10,000 runs/s at N = 10,000 and at least
@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lifecycle import ensemble
 from lifecycle.engines.batch import BatchModel
-from lifecycle.ensemble import ensemble
 from lifecycle.model import load_model
 from lifecycle.scenarios import load_scenario
 

@@ -10,28 +10,35 @@ Names are imported on first use (PEP 562), so that ``lifecycle --help`` does not
 scipy, SALib and matplotlib.
 """
 
-from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
+from importlib import import_module as _import_module
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from .errors import (
+    ArgumentError,
     CalibrationError,
+    CheckError,
     DataError,
     LifecycleError,
     MetricError,
     ModelFileError,
+    ModelNotFoundError,
+    ModelParseError,
     NotAConstantError,
     OutOfRangeError,
+    OutputError,
     Problem,
     ScenarioError,
     SensitivityError,
+    SettingsError,
     SimulationError,
     UnknownParameterError,
     UnsupportedFunctionError,
 )
 
 try:
-    __version__ = version("lifecycle")
-except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = _version("lifecycle")
+except _PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
 #: public name -> the module that defines it
@@ -47,7 +54,8 @@ _LAZY = {
     "Stage": "stages",
     "calibrate": "calibration",
     "classify": "stages",
-    "ensemble": "ensemble",
+    "ensemble": "_ensemble",
+    "load_checks": "checks",
     "load_model": "model",
     "load_scenario": "scenarios",
     "load_scenarios": "scenarios",
@@ -56,6 +64,7 @@ _LAZY = {
     "morris": "sensitivity",
     "read_data": "data",
     "run": "runner",
+    "run_checks": "checks",
     "run_scenarios": "runner",
     "sobol": "sensitivity",
     "stage_sequence": "stages",
@@ -65,7 +74,7 @@ _LAZY = {
 
 def __getattr__(name: str):
     if name in _LAZY:
-        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(_import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'lifecycle' has no attribute {name!r}")
@@ -76,8 +85,10 @@ def __dir__():
 
 
 __all__ = [
+    "ArgumentError",
     "CalibrationError",
     "CalibrationResult",
+    "CheckError",
     "Constant",
     "DataError",
     "IdentifiabilityWarning",
@@ -85,15 +96,19 @@ __all__ = [
     "MetricError",
     "Model",
     "ModelFileError",
+    "ModelNotFoundError",
+    "ModelParseError",
     "MonteCarloResult",
     "NotAConstantError",
     "OutOfRangeError",
+    "OutputError",
     "Parameter",
     "Problem",
     "Scenario",
     "ScenarioError",
     "SensitivityError",
     "SensitivityResult",
+    "SettingsError",
     "SimulationError",
     "Stage",
     "UnknownParameterError",
@@ -102,6 +117,7 @@ __all__ = [
     "calibrate",
     "classify",
     "ensemble",
+    "load_checks",
     "load_model",
     "load_scenario",
     "load_scenarios",
@@ -110,6 +126,7 @@ __all__ = [
     "morris",
     "read_data",
     "run",
+    "run_checks",
     "run_scenarios",
     "sobol",
     "stage_sequence",

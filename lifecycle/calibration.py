@@ -162,9 +162,9 @@ def calibrate(
     if not varying:
         raise CalibrationError("every parameter has vary=False: nothing to fit")
 
-    initial = _control(model, "INITIAL TIME")
-    horizon = _first(final_time, getattr(scen, "final_time", None), _control(model, "FINAL TIME"))
-    dt = _first(time_step, getattr(scen, "time_step", None), _control(model, "TIME STEP"))
+    initial = model.control["initial_time"]
+    horizon = _first(final_time, getattr(scen, "final_time", None), model.control["final_time"])
+    dt = _first(time_step, getattr(scen, "time_step", None), model.control["time_step"])
     if not (dt > 0 and horizon > initial):
         raise CalibrationError(f"bad run settings: time_step={dt}, final_time={horizon}")
     series = observed_series(model, data, flows, period, weights, initial, horizon)
@@ -249,14 +249,6 @@ def calibrate(
     for msg in result.identifiability(correlation_threshold):
         warnings.warn(msg, IdentifiabilityWarning, stacklevel=2)
     return result
-
-
-def _control(model: Model, name: str) -> float:
-    """The model file's value of a control constant (PySD keeps run settings across runs)."""
-    const = model.constants.get(name)
-    if const is not None:
-        return float(const.default)
-    return float(getattr(model.pysd.components, name.lower().replace(" ", "_"))())
 
 
 def _first(*values):

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._names import canonical
 from .calibration_result import FitParameter, Series
 from .errors import CalibrationError, DataError, UnknownParameterError
-from .model import CONTROL, Model, canonical
+from .model import CONTROL, Model
 
 WEIGHTINGS = ("std", "range", "mean", "none")
 
@@ -103,35 +104,6 @@ def fit_parameters(model: Model, params: Mapping[str, Any]) -> list[FitParameter
     return out
 
 
-def _flows(model: Model) -> set[str]:
-    """Flows: what a stock integrates directly, and variables measured per unit of time."""
-    py_to_real = {
-        str(r["Py Name"]): r["Real Name"]
-        for _, r in model.doc.iterrows()
-        if isinstance(r["Real Name"], str)
-    }
-    deps = getattr(model.pysd, "dependencies", {}) or {}
-    found: set[str] = set()
-    for key, dep in deps.items():
-        if key.startswith("_integ") and isinstance(dep, Mapping):
-            found.update(py_to_real[k] for k in dep.get("step", {}) if k in py_to_real)
-    time_unit = (
-        canonical(model.constants["TIME STEP"].units) if "TIME STEP" in model.constants else ""
-    )
-    if time_unit:
-        per_time = {f"/{time_unit}", f"/{time_unit}s", f"/{time_unit.rstrip('s')}"}
-        for name in model.variables:
-            units = canonical(_units(model, name))
-            if any(units.endswith(u) for u in per_time):
-                found.add(name)
-    return found
-
-
-def _units(model: Model, name: str) -> str:
-    row = model.doc.loc[model.doc["Real Name"] == name, "Units"]
-    return str(row.iloc[0]) if len(row) and isinstance(row.iloc[0], str) else ""
-
-
 def observed_series(
     model: Model,
     data: pd.DataFrame,
@@ -161,8 +133,8 @@ def observed_series(
         if var in model.constants:
             raise DataError(f"{source}: column '{col}' is the constant '{var}', not a series")
         resolved[col] = var
-    flow_vars = _flows(model)
-    stocks = set(_stocks(model))
+    flow_vars = model.flows
+    stocks = set(model.stocks)
     lookup = _per_series(flows, resolved, "flows", ("total", "rate"))
     if flows is not None and not isinstance(flows, Mapping):  # one word for every flow
         lookup = {v: m for v, m in lookup.items() if v in flow_vars}
@@ -227,11 +199,6 @@ def observed_series(
         header = data.attrs.get("columns", {}).get(col, col)
         out.append(Series(header, var, mode, t_obs, starts[ok], obs, float(weight)))
     return out
-
-
-def _stocks(model: Model) -> list[str]:
-    doc = model.doc
-    return [r for r, t in zip(doc["Real Name"], doc["Type"], strict=True) if t == "Stateful"]
 
 
 def _per_series(spec, resolved: dict[str, str], what: str, allowed) -> dict[str, Any]:

@@ -9,7 +9,8 @@ import pandas as pd
 
 from .errors import DataError, LifecycleError, Problem, ScenarioError
 from .model import Model
-from .runner import FIGURE_VARIABLES, atomic_dir, run_scenarios, slug, summary_table
+from .outputs import atomic_dir, atomic_files, check_files, check_folder, slug
+from .runner import FIGURE_VARIABLES, run_scenarios, summary_table
 from .scenarios import Scenario
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -44,6 +45,7 @@ def compare_scenarios(
     relative: bool = False,
     years: Sequence[float] = (20, 40, 60),
     per_variable: bool = False,
+    force: bool = False,
 ) -> pd.DataFrame:
     """Run ``scenarios``, write the comparison figure(s) and ``summary.csv``; return the
     summary table.
@@ -64,8 +66,11 @@ def compare_scenarios(
             f"-o {output}: a figure must end in .png, .svg or .pdf "
             "(or give a folder name without a suffix)"
         )
-    if not single and output.exists() and not output.is_dir():
-        raise DataError(f"-o {output} is a file, not a folder (fix: choose another name)")
+    inputs = [s.path for s in scenarios if s.path is not None]
+    if single:  # checked again just before the files are moved into place
+        check_files([output, output.with_suffix(".csv")], force=force, inputs=inputs)
+    else:
+        check_folder(output, force=force, inputs=inputs)
     base = pick_baseline(scenarios, baseline)
     variables = list(variables or [v for v in FIGURE_VARIABLES if v in model.variables])
     size = [v for v in ("Firms", "Employment") if v in model.variables]
@@ -79,15 +84,16 @@ def compare_scenarios(
         stages = None
     kw = {"baseline": base, "units": units, "stages": stages, "diff": diff, "relative": relative}
     if single:
-        fig = plot_scenarios(results, variables, **kw)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = output.with_name(f".{output.stem}.tmp{output.suffix}")
-        save_figure(fig, tmp)
-        plt.close(fig)
-        table.to_csv(output.with_suffix(".csv"), index=False, float_format="%.6g")
-        tmp.replace(output)
+        with atomic_files([output, output.with_suffix(".csv")], force=force, inputs=inputs) as (
+            fig_tmp,
+            csv_tmp,
+        ):
+            fig = plot_scenarios(results, variables, **kw)
+            save_figure(fig, fig_tmp)
+            plt.close(fig)
+            table.to_csv(csv_tmp, index=False, float_format="%.6g")
         return table
-    with atomic_dir(output) as tmp:
+    with atomic_dir(output, force=force, inputs=inputs) as tmp:
         if per_variable:
             for v in variables:
                 fig = plot_variable(results, v, **kw)

@@ -9,7 +9,6 @@ cell or an empty file is an error that names the file, the line and the column.
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -19,8 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ._names import canonical, closest, did_you_mean
 from .errors import DataError, UnknownParameterError
-from .model import canonical
 
 if TYPE_CHECKING:
     from .model import Model
@@ -31,11 +30,8 @@ MISSING = {"", "na", "nan", "n/a", "null", "none", "-", "."}
 
 
 def _closest(name: str, pool: Sequence[str]) -> str:
-    keys = {canonical(p): p for p in pool}
-    hits = difflib.get_close_matches(canonical(name), list(keys), n=3, cutoff=0.5)
-    if not hits:
-        return ""
-    return "; did you mean " + " or ".join(f"'{keys[h]}'" for h in hits) + "?"
+    hint = did_you_mean(closest(name, pool, cutoff=0.5))
+    return "; " + hint if hint else ""
 
 
 def _find_header(name: str, headers: list[str], path: Path, what: str) -> str:

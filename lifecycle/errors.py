@@ -2,12 +2,36 @@
 
 Every error a user can cause derives from :class:`LifecycleError`; each subclass also
 inherits the matching builtin so that ``except KeyError`` still works in scripts. The
-command line maps them to a message and an exit code in one place (``cli.py``).
+command line maps them to a message and an exit code in one place (``lifecycle/cli``).
+The root itself is never raised: every raise names what went wrong by its class.
+
+::
+
+    LifecycleError(Exception)                     exit code 2: a user mistake
+    ├── ArgumentError(TypeError, ValueError)      a Python argument of the wrong type or value
+    ├── ModelFileError(OSError)                   a model file that cannot be used
+    │   ├── ModelNotFoundError(FileNotFoundError)     ... because it does not exist
+    │   └── ModelParseError(ValueError)               ... because it is not a valid model
+    ├── UnknownParameterError(KeyError)           a name that is not in the model (suggestions)
+    ├── NotAConstantError(ValueError)             setting a variable the model computes
+    ├── OutOfRangeError(ValueError)               a value outside the constant's [min,max]
+    ├── ScenarioError(ValueError)                 problems in scenario files, all at once
+    ├── SettingsError(ValueError)                 run settings that do not fit together
+    ├── DataError(ValueError)                     observed data that cannot be used
+    │   └── OutputError(DataError)                an output path that must not be written
+    ├── CalibrationError(ValueError)              a calibration that cannot run as set up
+    ├── SensitivityError(ValueError)              a sensitivity analysis that cannot run
+    │   └── MetricError(SensitivityError)         metrics that cannot be parsed
+    ├── CheckError(ValueError)                    a behaviour check that cannot run as set up
+    ├── UnsupportedFunctionError(NotImplementedError)  a construct the batch engine lacks
+    └── SimulationError(RuntimeError)             exit code 1: a run that started and failed
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ._names import did_you_mean
 
 
 class LifecycleError(Exception):
@@ -16,8 +40,21 @@ class LifecycleError(Exception):
     exit_code = 2
 
 
-class ModelFileError(LifecycleError, FileNotFoundError):
-    """A model file is missing or cannot be translated."""
+class ArgumentError(LifecycleError, TypeError, ValueError):
+    """A Python call given an argument it cannot use; the message names it and what fits."""
+
+
+class ModelFileError(LifecycleError, OSError):
+    """A model file that cannot be used (catch this for either of its two causes)."""
+
+
+class ModelNotFoundError(ModelFileError, FileNotFoundError):
+    """A model file that does not exist."""
+
+
+class ModelParseError(ModelFileError, ValueError):
+    """An existing model file that is not a valid model: a syntax PySD or Simlin rejects, a
+    missing control variable, a reference to no variable, or simultaneous equations."""
 
 
 class UnknownParameterError(LifecycleError, KeyError):
@@ -35,7 +72,7 @@ class UnknownParameterError(LifecycleError, KeyError):
     def __str__(self) -> str:
         msg = f"'{self.name}' is not a {self.kind} of {self.model}"
         if self.suggestions:
-            msg += "; did you mean " + " or ".join(f"'{s}'" for s in self.suggestions) + "?"
+            msg += "; " + did_you_mean(self.suggestions)
         return msg
 
 
@@ -109,6 +146,11 @@ class MetricError(SensitivityError):
         super().__init__("\n".join(self.messages))
 
 
+class CheckError(LifecycleError, ValueError):
+    """Behaviour checks set up so that they cannot run (``lifecycle check``: discovery
+    without the ``prim`` package or without uncertain constants, an output it cannot write)."""
+
+
 class UnsupportedFunctionError(LifecycleError, NotImplementedError):
     """A model construct the batch engine cannot evaluate; names the function and variable."""
 
@@ -124,3 +166,9 @@ class SimulationError(LifecycleError, RuntimeError):
     """A run that started but failed (NaN, overflow, engine failure). Exit code 1."""
 
     exit_code = 1
+
+
+class OutputError(DataError):
+    """An output path that cannot or must not be written: a folder lifecycle did not write,
+    the current or root folder, a symlink, a file where a folder is wanted, no space left.
+    Derives from :class:`DataError`, which output paths raised before."""

@@ -11,23 +11,25 @@ set (PySD accepts anything silently).
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import math
 import os
-import re
 import shutil
 import tempfile
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ._names import canonical, closest
 from .errors import (
-    ModelFileError,
+    ArgumentError,
+    ModelNotFoundError,
+    ModelParseError,
     NotAConstantError,
     OutOfRangeError,
     SettingsError,
@@ -38,11 +40,6 @@ from .errors import (
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "cluster_lifecycle.mdl"
 CONTROL = ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")
-
-
-def canonical(name: str) -> str:
-    """Vensim's name identity: case, spaces and underscores do not matter."""
-    return re.sub(r"[\s_]+", "", str(name)).lower()
 
 
 def _import_pysd():
@@ -68,7 +65,9 @@ def translate(path: str | os.PathLike) -> Path:
     pysd = _import_pysd()
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"model file not found: {path} (fix: give the path of a .mdl file)")
+        raise ModelNotFoundError(
+            f"model file not found: {path} (fix: give the path of a .mdl file)"
+        )
     key = hashlib.sha256(path.read_bytes() + pysd.__version__.encode()).hexdigest()[:20]
     target = cache_dir() / f"{path.stem}-{key}"
     py = target / f"{path.stem}.py"
@@ -81,7 +80,7 @@ def translate(path: str | os.PathLike) -> Path:
         try:
             pysd.read_vensim(str(tmp / path.name), split_views=False)
         except Exception as exc:  # PySD raises bare exceptions on parse failures
-            raise ModelFileError(f"{path}: PySD cannot translate this model: {exc}") from exc
+            raise ModelParseError(f"{path}: PySD cannot translate this model: {exc}") from exc
         try:
             tmp.rename(target)
         except OSError:  # another process won the race; its translation is identical
@@ -129,7 +128,7 @@ class Model:
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path is not None else DEFAULT_MODEL
         if not self.path.is_file():
-            raise ModelFileError(
+            raise ModelNotFoundError(
                 f"model file not found: {self.path} (fix: pass --model with a .mdl file)"
             )
         self.name = self.path.name
@@ -184,17 +183,46 @@ class Model:
         ]
 
     @property
+    def stocks(self) -> list[str]:
+        """The stocks (Vensim's levels: every ``INTEG``), in model spelling."""
+        return [
+            row["Real Name"]
+            for row in self._by_key.values()
+            if row["Type"] == "Stateful" and row["Subtype"] == "Integ"
+        ]
+
+    @cached_property
+    def flows(self) -> frozenset[str]:
+        """Flows: what a stock integrates directly, and variables measured per unit of time."""
+        py_to_real = {str(r["Py Name"]): r["Real Name"] for r in self._by_key.values()}
+        deps = getattr(self.pysd, "dependencies", {}) or {}
+        found: set[str] = set()
+        for key, dep in deps.items():
+            if key.startswith("_integ") and isinstance(dep, Mapping):
+                found.update(py_to_real[k] for k in dep.get("step", {}) if k in py_to_real)
+        time_unit = canonical(self.time_unit)
+        if time_unit:
+            per_time = {f"/{time_unit}", f"/{time_unit}s", f"/{time_unit.rstrip('s')}"}
+            for name in self.variables:
+                if any(canonical(self.units(name)).endswith(u) for u in per_time):
+                    found.add(name)
+        return frozenset(found)
+
+    @property
+    def time_unit(self) -> str:
+        """The unit of the model's time (that of TIME STEP, e.g. ``Year``; '' when none)."""
+        row = self._by_key.get(canonical("TIME STEP"))
+        return str(row["Units"]) if row is not None and isinstance(row["Units"], str) else ""
+
+    @property
     def parameters(self) -> dict[str, Constant]:
         """Settable constants, without the control variables."""
         return {n: c for n, c in self.constants.items() if n not in CONTROL}
 
     def suggest(self, name: str, pool=None, n: int = 3) -> list[str]:
-        pool = list(pool if pool is not None else (r["Real Name"] for r in self._by_key.values()))
-        keys = {canonical(p): p for p in pool}
-        hits = difflib.get_close_matches(canonical(name), list(keys), n=n, cutoff=0.6)
-        if not hits:  # a word of the name as a substring ("wage" -> "relative wage level")
-            hits = [k for k in keys if canonical(name) in k][:n]
-        return [keys[h] for h in hits]
+        """Up to ``n`` names of ``pool`` (default every variable) that look like ``name``."""
+        pool = pool if pool is not None else (r["Real Name"] for r in self._by_key.values())
+        return closest(name, pool, n=n)
 
     def resolve(self, name: str) -> str:
         """The model's spelling of any variable ``name``; raises with suggestions."""
@@ -220,7 +248,7 @@ class Model:
         """Resolve ``name`` to a constant and check ``value`` against its range."""
         const = self.resolve_constant(name)
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-            raise TypeError(f"'{const.name}' needs a number, not {value!r}")
+            raise ArgumentError(f"'{const.name}' needs a number, not {value!r}")
         value = float(value)
         if not math.isfinite(value):
             raise OutOfRangeError(const.name, value, const.low, const.high)
@@ -282,6 +310,11 @@ class Model:
                     cache_output=False,
                     **kwargs,
                 )
+            except RecursionError as exc:  # auxiliaries that need each other
+                raise ModelParseError(
+                    f"{self.name}: simultaneous equations (a loop without a stock), which "
+                    "PySD cannot order (fix: put a stock, e.g. a SMOOTH, in the loop)"
+                ) from exc
             except Exception as exc:
                 raise SimulationError(f"{self.name}: the run failed: {exc}") from exc
         out.index.name = "time"
@@ -309,7 +342,7 @@ def load_model(path: str | os.PathLike | None = None) -> Model:
     """
     p = Path(path) if path is not None else DEFAULT_MODEL
     if not p.is_file():
-        raise ModelFileError(f"model file not found: {p} (fix: pass a path to a .mdl file)")
+        raise ModelNotFoundError(f"model file not found: {p} (fix: pass a path to a .mdl file)")
     key = (str(p.resolve()), file_hash(p))
     if key not in _LOADED:
         _LOADED[key] = Model(p)

@@ -7,8 +7,6 @@ median line inside nested envelopes holding 50, 75, 95 and 100 % of the runs.
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,8 +17,9 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from .errors import LifecycleError, Problem, ScenarioError, SimulationError
-from .runner import atomic_dir, slug, versions
+from ._names import closest, find
+from .errors import LifecycleError, Problem, ScenarioError, SimulationError, UnknownParameterError
+from .outputs import save_figure, slug, versions, write_atomically, write_csv, write_json
 from .uncertain import UncertainSpec
 
 #: percentiles of the bands: the median and the edges of the 50/75/95/100 % envelopes
@@ -49,42 +48,12 @@ def scenario_params(scenario) -> dict[str, float]:
 def run_ensemble(model, samples: pd.DataFrame, *, scenario=None, variables=None) -> xr.Dataset:
     """Run every row of ``samples`` on top of ``scenario``; a Dataset with dims (run, time).
 
-    Uses :func:`lifecycle.ensemble.ensemble` with ``engine="auto"`` (the vectorised batch
+    Uses :func:`lifecycle.ensemble` with ``engine="auto"`` (the vectorised batch
     engine, or PySD for a model it cannot compile). Runs that fail hold NaN.
     """
-    from .ensemble import ensemble
+    from ._ensemble import ensemble
 
     return ensemble(model, samples, scenario=scenario, variables=variables, engine="auto")
-
-
-def save_figure(fig: Figure, path: Path) -> None:
-    """Save byte-stably, in the project's figure style (:func:`lifecycle.plotting.save_figure`)."""
-    from .plotting import save_figure as _save
-
-    _save(fig, path)
-
-
-def write_csv(df: pd.DataFrame, path: Path) -> None:
-    """Write a numeric frame with its index; floats in shortest round-trip form.
-
-    Three times faster than ``DataFrame.to_csv`` for the tens of thousands of rows of a
-    sensitivity analysis, and ``pandas.read_csv`` reads back the same numbers.
-    """
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh, lineterminator="\n").writerow([df.index.name or "", *df.columns])
-        rows = zip(df.index.tolist(), df.to_numpy(dtype=float).tolist(), strict=True)
-        fh.write("".join(f"{i}," + ",".join(map(repr, r)) + "\n" for i, r in rows))
-
-
-def write_atomically(target, fill) -> Path:
-    """Call ``fill(tmp_dir)`` on a fresh folder beside ``target``, then rename it to ``target``.
-
-    Nothing appears at ``target`` unless ``fill`` succeeds; an existing ``target`` is replaced
-    (:func:`lifecycle.runner.atomic_dir`).
-    """
-    with atomic_dir(target) as tmp:
-        fill(tmp)
-    return Path(target)
 
 
 def default_variables(model) -> list[str]:
@@ -95,9 +64,7 @@ def default_variables(model) -> list[str]:
     keys = [v for v in KEY_VARIABLES if v in model.variables]
     if keys:
         return keys
-    doc = model.doc
-    rows = doc[(doc["Type"] == "Stateful") & (doc["Subtype"] == "Integ")]
-    return sorted(str(n) for n in rows["Real Name"])
+    return sorted(model.stocks)
 
 
 def check_overlap(spec: UncertainSpec, scenario) -> list[str]:
@@ -138,15 +105,15 @@ class MonteCarloResult:
         return list(self.dataset.data_vars)
 
     def _resolve(self, variable: str) -> str:
-        from .model import canonical
-
-        for v in self.variables:
-            if canonical(v) == canonical(variable):
-                return v
-        raise LifecycleError(
-            f"'{variable}' was not recorded in this Monte Carlo; recorded: "
-            + ", ".join(f"'{v}'" for v in self.variables)
-        )
+        name = find(variable, self.variables)
+        if name is None:
+            raise UnknownParameterError(
+                variable,
+                "this Monte Carlo",
+                closest(variable, self.variables) or self.variables,
+                kind="recorded variable",
+            )
+        return name
 
     @property
     def failed(self) -> np.ndarray:
@@ -224,10 +191,11 @@ class MonteCarloResult:
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
-    def write(self, directory, *, fmt: str = "png") -> Path:
+    def write(self, directory, *, fmt: str = "png", force: bool = False, inputs=()) -> Path:
         """Write ``bands.csv``, ``samples.csv``, one figure per variable and ``montecarlo.json``.
 
-        The folder is written beside ``directory`` and renamed into place when complete.
+        Atomically, replacing only an earlier lifecycle output unless ``force``
+        (:func:`lifecycle.outputs.atomic_dir`).
         """
 
         def fill(tmp: Path) -> None:
@@ -235,15 +203,10 @@ class MonteCarloResult:
             write_csv(self.samples, tmp / "samples.csv")
             for v in self.variables:
                 save_figure(self.plot([v]), tmp / f"bands_{slug(v)}.{fmt}")
-            (tmp / "montecarlo.json").write_text(json.dumps(self.record(), indent=2) + "\n")
+            write_json(self.record(), tmp / "montecarlo.json")
 
-        return write_atomically(directory, fill)
-
-
-def _units(model, name: str) -> str:
-    row = model.doc[model.doc["Real Name"] == name]
-    unit = row["Units"].iloc[0] if len(row) else ""
-    return unit if isinstance(unit, str) else ""
+        command = self.options.get("command")
+        return write_atomically(directory, fill, force=force, inputs=inputs, command=command)
 
 
 def monte_carlo(
@@ -286,7 +249,7 @@ def monte_carlo(
         names = default_variables(model)
     samples = spec.sample(n, seed)
     ds = run_ensemble(model, samples, scenario=scenario, variables=names)
-    units = {name: _units(model, name) for name in names}
+    units = {name: model.units(name) for name in names}
     return MonteCarloResult(
         samples=samples,
         dataset=ds,
@@ -298,6 +261,6 @@ def monte_carlo(
         scenario_name=str(getattr(scenario, "name", "") or ""),
         scenario_params=scenario_params(scenario),
         units=units,
-        time_unit=_units(model, "FINAL TIME"),
+        time_unit=model.time_unit,
         options={"scenario_values_replaced": check_overlap(spec, scenario)},
     )

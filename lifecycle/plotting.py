@@ -31,6 +31,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from ._names import find
 from .errors import DataError
 from .stages import Stage
 
@@ -131,11 +132,7 @@ def scenario_styles(names: Sequence[str], baseline: str | None = "baseline") -> 
 
 
 def _find(names: Sequence[str], wanted: str) -> str | None:
-    from .model import canonical
-
-    if wanted in names:
-        return wanted
-    return next((n for n in names if canonical(n) == canonical(wanted)), None)
+    return wanted if wanted in names else find(wanted, names)
 
 
 def _series(df: pd.DataFrame, variable: str, scenario: str) -> pd.Series:

@@ -5,24 +5,18 @@ Everything the command line does is a function here, so scripts can do the same.
 
 from __future__ import annotations
 
-import json
 import os
-import platform
-import re
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, LifecycleError
+from .errors import LifecycleError
 from .model import Model
+from .outputs import atomic_dir, provenance, slug, versions, write_json  # noqa: F401 (API)
 from .scenarios import Scenario, merged_params
 
 #: The variables every user can rely on (issue 2); written and plotted by default.
@@ -52,7 +46,6 @@ FIGURE_VARIABLES = [
     "Relative Technology",
     "Knowledge Diversity",
 ]
-DEPENDENCIES = ("pysd", "numpy", "scipy", "pandas", "xarray", "matplotlib", "click", "SALib")
 
 
 def run(
@@ -214,79 +207,6 @@ def summary_table(
     return pd.DataFrame(rows)
 
 
-def slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower() or "scenario"
-
-
-def versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for pkg in ("lifecycle", *DEPENDENCIES):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
-def provenance(
-    model: Model,
-    scenarios: Sequence[Scenario],
-    *,
-    command: Sequence[str] | None = None,
-    extra_params: Mapping[str, float] | None = None,
-    settings: Mapping[str, float | None] | None = None,
-) -> dict:
-    """The ``run.json`` record: versions, hashes, every resolved parameter, command, time."""
-    defaults = {n: c.default for n, c in model.parameters.items()}
-    return {
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": list(command if command is not None else sys.argv),
-        "versions": versions(),
-        "platform": platform.platform(),
-        "model": {"path": str(model.path), "name": model.name, "sha256": model.hash},
-        "settings": dict(settings or {}),
-        "set": dict(extra_params or {}),
-        "scenarios": [
-            {
-                "name": s.name,
-                "file": str(s.path) if s.path else None,
-                "sha256": s.sha256,
-                "description": s.description,
-                "overrides": dict(merged_params(s, extra_params)),
-                "parameters": {**defaults, **merged_params(s, extra_params)},
-                "run": s.run_settings,
-            }
-            for s in scenarios
-        ],
-    }
-
-
-@contextmanager
-def atomic_dir(target: str | os.PathLike):
-    """Yield a temporary folder beside ``target``; on success it replaces ``target``.
-
-    On an exception the temporary folder is removed and ``target`` is left untouched, so an
-    output folder is never half-written.
-    """
-    target = Path(target)
-    if target.exists() and not target.is_dir():
-        raise DataError(f"{target} is a file, not a folder (fix: choose another output name)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if target.exists():
-        old = target.parent / f".{target.name}.old-{os.getpid()}"
-        target.rename(old)
-    tmp.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def write_results(
     outdir: str | os.PathLike,
     results: Mapping[str, pd.DataFrame],
@@ -297,16 +217,19 @@ def write_results(
     fmt: str = "csv",
     figure_format: str = "png",
     figure_variables: Iterable[str] | None = None,
+    force: bool = False,
+    inputs: Iterable[str | os.PathLike] = (),
 ) -> Path:
     """Write one file per scenario, ``combined.csv`` (tidy), ``summary.csv``, the standard
-    comparison figure and ``run.json`` into ``outdir``, atomically."""
+    comparison figure and ``run.json`` into ``outdir``, atomically, replacing only an
+    earlier lifecycle output unless ``force`` (:func:`lifecycle.outputs.atomic_dir`)."""
     from .plotting import plot_scenarios, save_figure
     from .stages import stage_sequence
 
     names = list(results)
     baseline = "baseline" if "baseline" in results else names[0]
     columns = list(next(iter(results.values())).columns)
-    with atomic_dir(outdir) as tmp:
+    with atomic_dir(outdir, force=force, inputs=inputs, command=record.get("command")) as tmp:
         files = {}
         used = {"combined", "summary", "run", "comparison"}  # never overwrite these
         for s in scenarios:
@@ -351,5 +274,5 @@ def write_results(
             plt.close(fig)
         rec = dict(record)
         rec["files"] = {"scenarios": files, "combined": "combined.csv", "summary": "summary.csv"}
-        (tmp / "run.json").write_text(json.dumps(rec, indent=2, default=str) + "\n")
+        write_json(rec, tmp / "run.json")
     return Path(outdir)

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._names import did_you_mean
 from .errors import (
     LifecycleError,
     ModelFileError,
@@ -98,9 +99,8 @@ def check_param(
         const = model.resolve_constant(name)
     except UnknownParameterError as exc:
         fix = (
-            "did you mean " + " or ".join(f"'{s}'" for s in exc.suggestions) + "?"
-            if exc.suggestions
-            else "run `lifecycle params --search WORD` to list the constants"
+            did_you_mean(exc.suggestions)
+            or "run `lifecycle params --search WORD` to list the constants"
         )
         return None, Problem(where, f"'{name}' is not a constant of {model.name}", line, fix)
     except NotAConstantError as exc:

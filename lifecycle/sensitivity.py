@@ -21,7 +21,6 @@ uniform constant on ``[a, b]`` entering linearly with slope ``c``, ``mu_star = |
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
@@ -37,15 +36,8 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from .errors import LifecycleError, MetricError, SensitivityError, SimulationError
-from .montecarlo import (
-    check_overlap,
-    run_ensemble,
-    save_figure,
-    scenario_params,
-    versions,
-    write_atomically,
-    write_csv,
-)
+from .montecarlo import check_overlap, run_ensemble, scenario_params
+from .outputs import save_figure, versions, write_atomically, write_csv, write_json
 from .uncertain import UncertainSpec
 
 KINDS = ("at", "peak", "tpeak", "final", "mean")
@@ -100,9 +92,10 @@ def _interp(t: np.ndarray, y: np.ndarray, at: float) -> np.ndarray:
 
 
 def _time_range(model, scenario) -> tuple[float, float]:
-    comp = model.pysd.components
+    # the model file's own controls: PySD's live values keep the last run's settings
     final = getattr(scenario, "final_time", None)
-    return float(comp.initial_time()), float(final if final is not None else comp.final_time())
+    control = model.control
+    return control["initial_time"], float(final if final is not None else control["final_time"])
 
 
 def parse_metric(text: str, model, *, horizon: tuple[float, float] | None = None) -> Metric:
@@ -273,9 +266,10 @@ class SensitivityResult:
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
-    def write(self, directory, *, fmt: str = "png") -> Path:
+    def write(self, directory, *, fmt: str = "png", force: bool = False, inputs=()) -> Path:
         """Write ``indices.csv`` (and ``second_order.csv``), ``samples.csv``, ``outputs.csv``,
-        ``sensitivity.<fmt>`` and ``sensitivity.json``, atomically."""
+        ``sensitivity.<fmt>`` and ``sensitivity.json``, atomically, replacing only an earlier
+        lifecycle output unless ``force`` (:func:`lifecycle.outputs.atomic_dir`)."""
 
         def fill(tmp: Path) -> None:
             self.indices.to_csv(tmp / "indices.csv", index=False)
@@ -284,9 +278,10 @@ class SensitivityResult:
             write_csv(self.samples, tmp / "samples.csv")
             write_csv(self.outputs, tmp / "outputs.csv")
             save_figure(self.plot(), tmp / f"sensitivity.{fmt}")
-            (tmp / "sensitivity.json").write_text(json.dumps(self.record(), indent=2) + "\n")
+            write_json(self.record(), tmp / "sensitivity.json")
 
-        return write_atomically(directory, fill)
+        command = self.options.get("command")
+        return write_atomically(directory, fill, force=force, inputs=inputs, command=command)
 
 
 # -- analyses ------------------------------------------------------------------------------

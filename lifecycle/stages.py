@@ -58,6 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._names import find
 from .errors import DataError
 
 #: Stage names, in their usual order.
@@ -336,16 +337,12 @@ def _merge_short(labels: list[str], t: np.ndarray, min_duration: float) -> list[
 
 
 def _column(df: pd.DataFrame, name: str) -> pd.Series:
-    from .model import canonical
-
-    if name in df.columns:
-        return df[name]
-    matches = [c for c in df.columns if canonical(c) == canonical(name)]
-    if not matches:
+    column = name if name in df.columns else find(name, df.columns)
+    if column is None:
         raise DataError(
             f"no column '{name}' in the data; columns are: " + ", ".join(map(str, df.columns))
         )
-    return df[matches[0]]
+    return df[column]
 
 
 def stage_sequence(

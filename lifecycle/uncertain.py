@@ -49,7 +49,8 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
 
-from .errors import LifecycleError, Problem, ScenarioError, UnknownParameterError
+from ._names import did_you_mean
+from .errors import ArgumentError, LifecycleError, Problem, ScenarioError, UnknownParameterError
 
 DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # dist: (required fields, optional fields)
@@ -147,7 +148,7 @@ class UncertainSpec:
         """Map points of the unit cube (n x d, columns in :attr:`names` order) to values."""
         unit = np.atleast_2d(np.asarray(unit, dtype=float))
         if unit.shape[1] != len(self.params):
-            raise ValueError(f"`unit` needs {len(self.params)} columns, not {unit.shape[1]}")
+            raise ArgumentError(f"`unit` needs {len(self.params)} columns, not {unit.shape[1]}")
         cols = {p.name: p.ppf(unit[:, j]) for j, p in enumerate(self.params)}
         df = pd.DataFrame(cols)
         df.index.name = "run"
@@ -162,7 +163,7 @@ class UncertainSpec:
         seed : seed of the numpy Generator; the same seed gives the same samples.
         """
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise LifecycleError(f"`n` must be a positive whole number of runs, not {n!r}")
+            raise ArgumentError(f"`n` must be a positive whole number of runs, not {n!r}")
         lhs = qmc.LatinHypercube(d=len(self.params), rng=np.random.default_rng(seed))
         return self.transform(lhs.random(int(n)))
 
@@ -211,7 +212,7 @@ def _check_entry(name, entry, model) -> tuple[Uncertain | None, list[tuple[str, 
         const = model.resolve_constant(name)
     except UnknownParameterError:
         sugg = model.suggest(name, pool=model.parameters)
-        fix = "did you mean " + " or ".join(f"'{s}'" for s in sugg) + "?" if sugg else None
+        fix = did_you_mean(sugg) or None
         return None, [(f"'{name}' is not a constant of {model.name}", fix)]
     except LifecycleError as exc:  # a computed variable
         return None, [(str(exc), None)]

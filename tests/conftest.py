@@ -1,19 +1,40 @@
-"""Shared fixtures: the shared reference folder, the main model, and cached runs."""
+"""Shared fixtures and paths: the shared reference folder, the models, and cached runs.
+
+The tests never touch the user's translation cache (``~/.cache/lifecycle``):
+:func:`pytest_configure` points ``LIFECYCLE_CACHE`` at a temporary folder of the session
+before anything is translated, and removes it at the end.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import matplotlib
 import pytest
 
+from .paths import BASS_MODEL, LINEAR_MODEL, MAIN_MODEL, SCENARIOS, SHARED
+
 matplotlib.use("Agg")
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-SCENARIOS = ROOT / "scenarios"
-MAIN_MODEL = ROOT / "models" / "cluster_lifecycle.mdl"
+_CACHE: dict[str, str] = {}
+
+
+def pytest_configure(config):
+    """A fresh translation cache for the session, outside the user's home."""
+    _CACHE["previous"] = os.environ.get("LIFECYCLE_CACHE", "")
+    _CACHE["dir"] = tempfile.mkdtemp(prefix="lifecycle-test-cache-")
+    os.environ["LIFECYCLE_CACHE"] = _CACHE["dir"]
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_CACHE.pop("dir", ""), ignore_errors=True)
+    if _CACHE.get("previous"):
+        os.environ["LIFECYCLE_CACHE"] = _CACHE["previous"]
+    else:
+        os.environ.pop("LIFECYCLE_CACHE", None)
 
 
 @pytest.fixture(scope="session")
@@ -35,11 +56,28 @@ def cluster():
 
 
 @pytest.fixture(scope="session")
+def linear():
+    """``tests/models/sa_linear.mdl``: Y(1) = X1 + 2 X2 + 3 X3, indices known analytically."""
+    from lifecycle import load_model
+
+    return load_model(LINEAR_MODEL)
+
+
+@pytest.fixture(scope="session")
+def bass():
+    """The Bass diffusion model of the calibration examples."""
+    from lifecycle import load_model
+
+    return load_model(BASS_MODEL)
+
+
+@pytest.fixture(scope="session")
 def simulate(cluster):
     """``simulate(params=None, scenario=None)``: a cached run of the main model.
 
     Runs are cached by their full parameter set so that tests sharing a run (the baseline)
-    pay for it once; every run starts from a fresh model state.
+    pay for it once; every run starts from a fresh model state. Each call returns its own
+    copy, so a test that edits its frame cannot change what the next test sees.
     """
     from lifecycle import load_scenario
 
@@ -54,6 +92,6 @@ def simulate(cluster):
         )
         if key not in cache:
             cache[key] = cluster.run(merged, **settings)
-        return cache[key]
+        return cache[key].copy()
 
     return _simulate

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from lifecycle.calibrate_cli import calibrate_command
 from lifecycle.calibration import calibrate
+from lifecycle.cli.calibrate import calibrate_command
 from lifecycle.errors import (
     CalibrationError,
     DataError,
@@ -196,6 +196,6 @@ def test_cli_writes_the_scenario_the_figure_and_the_summary(tmp_path):
     assert result.exit_code == 0, result.output
     assert "innovation coefficient" in result.stdout and "R²" in result.stdout
     names = sorted(p.name for p in out.parent.iterdir())
-    assert names == ["fitted.png", "fitted.toml", "fitted.txt"]
+    assert names == [".lifecycle-manifest.json", "fitted.png", "fitted.toml", "fitted.txt"]
     assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
     assert '"market size" = 3894' in out.read_text(encoding="utf-8")  # 38,942 (SOURCES.md)

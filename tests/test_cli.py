@@ -21,6 +21,7 @@ from click.testing import CliRunner
 import lifecycle
 from lifecycle.cli import cli, main
 from lifecycle.model import load_model
+from lifecycle.outputs import write_manifest
 from lifecycle.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,6 +102,7 @@ def test_run_stdout_is_only_the_output_folder(run_out):
 def test_run_writes_exactly_the_documented_files(run_out):
     names = sorted(p.name for p in run_out["out"].iterdir())
     assert names == [
+        ".lifecycle-manifest.json",
         "baseline.csv",
         "combined.csv",
         "comparison.png",
@@ -277,6 +279,7 @@ def test_run_netcdf_format(tmp_path):
         "svg",
     )
     assert sorted(p.name for p in out.iterdir()) == [
+        ".lifecycle-manifest.json",
         "baseline.nc",
         "combined.csv",
         "comparison.svg",
@@ -289,11 +292,11 @@ def test_run_netcdf_format(tmp_path):
     assert json.loads((out / "run.json").read_text())["settings"]["format"] == "nc"
 
 
-def test_run_default_output_folder_is_results(tmp_path, monkeypatch):
+def test_run_default_output_folder_is_results_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = invoke("run", BASELINE, "--final-time", 1, "--vars", "Firms")
-    assert result.stdout == "results\n"
-    assert len(pd.read_csv(tmp_path / "results" / "baseline.csv")) == 3
+    assert result.stdout == "results/run\n"
+    assert len(pd.read_csv(tmp_path / "results" / "run" / "baseline.csv")) == 3
 
 
 def test_run_same_file_names_in_two_folders_do_not_overwrite(tmp_path):
@@ -322,10 +325,11 @@ def test_run_same_file_names_in_two_folders_do_not_overwrite(tmp_path):
     assert a < b  # a higher startup rate, more firms: two different runs kept
 
 
-def test_run_atomic_replaces_an_existing_folder_only_on_success(tmp_path):
+def test_run_replaces_its_own_earlier_output_whole(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "stale.txt").write_text("from an earlier run")
+    write_manifest(out)  # an earlier lifecycle output holding stale.txt
     invoke("run", BASELINE, "-o", out, "--final-time", 1, "--vars", "Firms")
     assert "stale.txt" not in {p.name for p in out.iterdir()}
     assert (out / "baseline.csv").is_file()
@@ -341,6 +345,7 @@ def existing(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "baseline.csv").write_text("time,Firms\n0,5\n")
+    write_manifest(out)  # lifecycle's own: a command may replace it, but only on success
     before = listing(tmp_path)
     yield out
     assert listing(tmp_path) == before, "the output folder was changed or leftovers written"
@@ -560,7 +565,11 @@ def test_compare_prints_the_summary_and_writes_it_beside_the_figure(shock_compar
         ["disruptive shock", "Member Share"],
     ]
     assert path.with_suffix(".csv").read_text() == result.stdout
-    assert sorted(p.name for p in path.parent.iterdir()) == ["shock.csv", "shock.png"]
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        ".lifecycle-manifest.json",
+        "shock.csv",
+        "shock.png",
+    ]
     base = cluster.run(variables=["Firms"])["Firms"]
     row = table.iloc[0]
     assert row["peak"] == pytest.approx(base.max(), rel=1e-5)
@@ -595,7 +604,11 @@ def test_compare_to_a_folder_with_options(tmp_path):
         "-o",
         out,
     )
-    assert sorted(p.name for p in out.iterdir()) == ["firms.png", "summary.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".lifecycle-manifest.json",
+        "firms.png",
+        "summary.csv",
+    ]
     table = pd.read_csv(out / "summary.csv")
     assert (out / "summary.csv").read_text() == result.stdout
     assert list(table.columns[:4]) == ["scenario", "variable", "at 10", "at 50"]
@@ -664,15 +677,18 @@ def test_output_that_is_an_existing_file_is_refused_and_kept(tmp_path):
 
 
 def test_atomic_dir_keeps_the_target_when_the_body_fails(tmp_path):
-    from lifecycle.runner import atomic_dir
+    from lifecycle.outputs import atomic_dir
 
     target = tmp_path / "out"
     target.mkdir()
     (target / "old.csv").write_text("old")
+    write_manifest(target)
+    before = listing(tmp_path)
     with pytest.raises(RuntimeError), atomic_dir(target) as tmp:
         (tmp / "new.csv").write_text("half")
         raise RuntimeError("failed half-way")
-    assert listing(tmp_path) == {"out/old.csv": b"old"}
+    assert listing(tmp_path) == before
+    assert "out/old.csv" in before
 
 
 def test_compare_run_failure_exit_1(tmp_path):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from lifecycle.ensemble import ensemble
+from lifecycle import ensemble
 from lifecycle.errors import (
     NotAConstantError,
     OutOfRangeError,

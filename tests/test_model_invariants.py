@@ -14,8 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lifecycle import load_scenario
-from lifecycle.ensemble import ensemble
+from lifecycle import ensemble, load_scenario
 
 from .conftest import SCENARIOS
 from .invariants import limited_variables, violations

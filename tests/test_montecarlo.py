@@ -12,18 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 from lifecycle import montecarlo as mc_module
-from lifecycle.ensemble_cli import montecarlo_command
-from lifecycle.errors import ScenarioError
+from lifecycle.cli.analysis import montecarlo_command
+from lifecycle.errors import OutputError, ScenarioError
 from lifecycle.model import load_model
 from lifecycle.montecarlo import PERCENTILES, monte_carlo
 from lifecycle.uncertain import parse_uncertain
 
 MODEL = Path(__file__).resolve().parent / "models" / "sa_linear.mdl"
-
-
-@pytest.fixture(scope="module")
-def linear():
-    return load_model(MODEL)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +73,14 @@ def test_unknown_variables_are_reported_with_suggestions(linear, spec):
 def test_write_gives_csv_json_and_byte_stable_figures(tmp_path, result):
     out = result.write(tmp_path / "mc")
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["bands.csv", "bands_hump.png", "bands_y.png", "montecarlo.json", "samples.csv"]
+    assert names == [
+        ".lifecycle-manifest.json",
+        "bands.csv",
+        "bands_hump.png",
+        "bands_y.png",
+        "montecarlo.json",
+        "samples.csv",
+    ]
     bands = pd.read_csv(out / "bands.csv")
     assert list(bands.columns[:3]) == ["variable", "time", "p0"]
     assert len(bands) == 2 * 9
@@ -98,7 +100,7 @@ def test_a_failed_write_leaves_nothing(tmp_path, result, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(mc_module, "save_figure", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match="disk full"):  # a message, not a traceback
         result.write(tmp_path / "mc")
     assert list(tmp_path.iterdir()) == []
 

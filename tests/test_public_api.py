@@ -1,17 +1,63 @@
-"""The public surface: ``__all__`` is honest, sorted, documented; errors form one tree."""
+"""The public surface: ``__all__`` is honest in both directions, sorted and documented; every
+lazy name is the object it names; errors form one tree and user mistakes never escape it."""
 
 from __future__ import annotations
 
+import ast
+import builtins
+import importlib
 import inspect
+import pkgutil
+import types
+from pathlib import Path
+
+import pytest
 
 import lifecycle
 from lifecycle import errors
 
+PACKAGE = Path(lifecycle.__file__).resolve().parent
 
-def test_all_is_sorted_and_every_name_exists():
+
+def submodules() -> list[str]:
+    return [
+        info.name
+        for info in pkgutil.walk_packages(lifecycle.__path__, "lifecycle.")
+        if not info.name.endswith("__main__")
+    ]
+
+
+def public_members() -> set[str]:
+    """Every name ``lifecycle`` offers (``dir``) that is neither private nor a module."""
+    return {
+        n
+        for n in dir(lifecycle)
+        if not n.startswith("_") and not isinstance(getattr(lifecycle, n), types.ModuleType)
+    }
+
+
+def test_all_is_sorted_and_equals_the_public_surface():
     assert lifecycle.__all__ == sorted(lifecycle.__all__)
-    missing = [n for n in lifecycle.__all__ if not hasattr(lifecycle, n)]
-    assert missing == []
+    assert set(lifecycle.__all__) - {"__version__"} == public_members()
+
+
+def test_every_lazy_name_is_the_object_it_names_after_every_submodule_is_imported():
+    for name in submodules():
+        importlib.import_module(name)
+    assert set(lifecycle._LAZY) <= set(lifecycle.__all__)
+    wrong = {}
+    for name, module in lifecycle._LAZY.items():
+        expected = getattr(importlib.import_module(f"lifecycle.{module}"), name)
+        if getattr(lifecycle, name) is not expected:
+            wrong[name] = getattr(lifecycle, name)
+    assert wrong == {}
+    # the surface did not change by importing: no submodule shadows a public name
+    assert set(lifecycle.__all__) - {"__version__"} == public_members()
+
+
+def test_no_public_name_is_also_a_submodule():
+    names = {m.rsplit(".", 1)[-1] for m in submodules() if m.count(".") == 1}
+    assert names & set(lifecycle.__all__) == set()
 
 
 def test_every_public_function_and_class_has_a_docstring():
@@ -24,15 +70,20 @@ def test_every_public_function_and_class_has_a_docstring():
     assert undocumented == []
 
 
-def test_every_error_derives_from_lifecycle_error_and_a_builtin():
-    classes = [
+def error_classes() -> list[type]:
+    return [
         c
         for _, c in inspect.getmembers(errors, inspect.isclass)
         if issubclass(c, Exception) and c.__module__ == errors.__name__
     ]
-    assert len(classes) >= 10
+
+
+def test_every_error_derives_from_lifecycle_error_and_a_builtin_and_is_exported():
+    classes = error_classes()
+    assert len(classes) >= 14
     for cls in classes:
         assert issubclass(cls, errors.LifecycleError), cls
+        assert cls.__name__ in lifecycle.__all__, f"{cls.__name__} is not exported"
         if cls is not errors.LifecycleError:
             builtin = [
                 b
@@ -42,6 +93,50 @@ def test_every_error_derives_from_lifecycle_error_and_a_builtin():
             assert builtin, f"{cls.__name__} inherits no builtin exception"
 
 
+def test_the_tree_in_the_errors_docstring_names_every_class():
+    drawn = errors.__doc__
+    missing = [c.__name__ for c in error_classes() if f"{c.__name__}(" not in drawn]
+    assert missing == []
+
+
+def test_a_parse_error_is_not_a_missing_file():
+    assert issubclass(errors.ModelNotFoundError, FileNotFoundError)
+    assert issubclass(errors.ModelParseError, ValueError)
+    assert not issubclass(errors.ModelParseError, FileNotFoundError)
+    assert issubclass(errors.ModelParseError, errors.ModelFileError)
+
+
 def test_user_errors_exit_2_and_run_failures_exit_1():
     assert errors.ScenarioError([]).exit_code == 2
+    assert errors.ModelParseError("x").exit_code == 2
     assert errors.SimulationError("x").exit_code == 1
+
+
+#: builtin exceptions the package may raise itself, each with its reason
+ALLOWED_RAISES = {
+    "AttributeError",  # module __getattr__ (PEP 562) must raise it for unknown names
+    "ImportError",  # an optional extra that is not installed, with the pip command
+}
+BUILTIN_ERRORS = {n for n in dir(builtins) if n.endswith(("Error", "Exception"))}
+
+
+def raised_names(path: Path) -> list[tuple[int, str]]:
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if isinstance(exc, ast.Name):
+                out.append((node.lineno, exc.id))
+    return out
+
+
+@pytest.mark.parametrize(
+    "path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE))
+)
+def test_the_package_raises_no_bare_builtin_nor_the_root(path):
+    bad = [
+        (line, name)
+        for line, name in raised_names(path)
+        if name == "LifecycleError" or (name in BUILTIN_ERRORS and name not in ALLOWED_RAISES)
+    ]
+    assert bad == []

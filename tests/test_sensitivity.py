@@ -18,7 +18,7 @@ import xarray as xr
 from click.testing import CliRunner
 from scipy import stats
 
-from lifecycle.ensemble_cli import sensitivity_command
+from lifecycle.cli.analysis import sensitivity_command
 from lifecycle.errors import SimulationError
 from lifecycle.model import load_model
 from lifecycle.sensitivity import MetricError, SensitivityError, morris, parse_metrics, sobol
@@ -26,11 +26,6 @@ from lifecycle.uncertain import parse_uncertain
 
 MODEL = Path(__file__).resolve().parent / "models" / "sa_linear.mdl"
 COEF = np.array([1.0, 2.0, 3.0, 0.0])
-
-
-@pytest.fixture(scope="module")
-def linear():
-    return load_model(MODEL)
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +83,7 @@ def test_sobol_peak_depends_on_one_input_and_a_constant_metric_is_undefined(sobo
 def test_sobol_write_gives_indices_samples_and_a_figure(tmp_path, sobol_result):
     out = sobol_result.write(tmp_path / "sobol")
     assert sorted(p.name for p in out.iterdir()) == [
+        ".lifecycle-manifest.json",
         "indices.csv",
         "outputs.csv",
         "samples.csv",

@@ -18,11 +18,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
-@pytest.fixture(scope="module")
-def linear():
-    return load_model(HERE / "models" / "sa_linear.mdl")
-
-
 def write(tmp_path, text: str) -> Path:
     path = tmp_path / "u.toml"
     path.write_text(text)

@@ -6,7 +6,7 @@
 - :mod:`~lifecycle.engines.simlin`: the independent Simlin engine (optional ``pysimlin``),
   for cross-checks and unit checking.
 
-Most users call :func:`lifecycle.ensemble.ensemble`, which picks an engine.
+Most users call :func:`lifecycle.ensemble`, which picks an engine.
 """
 
 from .batch import BatchModel, BatchResult

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import SimulationError, UnknownParameterError
-from ..model import canonical
+from .._names import canonical
+from ..errors import ArgumentError, SimulationError, UnknownParameterError
 from .codegen import Program
 from .compile import CONTROL_KEYS, Compiler
 
@@ -204,7 +204,7 @@ class BatchModel:
             if np.ndim(value):
                 arr = np.ascontiguousarray(value, dtype=float)
                 if arr.shape != (n,):
-                    raise ValueError(f"'{name}' has shape {arr.shape}, expected ({n},)")
+                    raise ArgumentError(f"'{name}' has shape {arr.shape}, expected ({n},)")
                 P[k] = arr
                 sampled.add(k)
             else:
@@ -212,7 +212,8 @@ class BatchModel:
         capture = [self.key(v) for v in variables]
         for k in capture:
             if self.comp.nodes[k].kind == "lookup":
-                raise ValueError(f"'{self.comp.nodes[k].name}' is a lookup table, not a variable")
+                name = self.comp.nodes[k].name
+                raise ArgumentError(f"'{name}' is a lookup table, not a variable")
         prog = self.program(sampled, capture)
         ctrl = prog.controls({k: v for k, v in P.items() if k not in sampled})
         ctrl = {k: float(v) for k, v in ctrl.items()}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import SimulationError, UnsupportedFunctionError
+from ..errors import ModelParseError, UnsupportedFunctionError
 from .compile import CONTROL_KEYS, SMALL, Compiler, Node
 from .optimise import optimise
 
@@ -148,7 +148,7 @@ def _deps_init(node: Node) -> set:
     return {v for r, v in node.args.items() if r != "input"}
 
 
-def _toposort(keys, deps, nodes) -> list:
+def _toposort(keys, deps, nodes, where: str = "the model") -> list:
     order, state = [], {}
 
     def visit(k, path):
@@ -157,8 +157,10 @@ def _toposort(keys, deps, nodes) -> list:
             return
         if s == 1:
             cyc = [nodes[p].name for p in path[path.index(k) :]]
-            raise SimulationError(
-                "simultaneous equations (a loop without a stock): " + " -> ".join(cyc)
+            raise ModelParseError(
+                f"{where}: simultaneous equations (a loop without a stock): "
+                + " -> ".join(cyc)
+                + " (fix: put a stock, e.g. a SMOOTH or an INTEG, somewhere in the loop)"
             )
         state[k] = 1
         for d in sorted(deps(k)):
@@ -201,7 +203,7 @@ class Program:
                     if any(nodes[d].array for d in n.all_deps()):
                         n.array = changed = True
         dyn = {k: nodes[k].kind in STATEFUL or k == "time" for k in needed}
-        run_order = _toposort(needed, lambda k: nodes[k].run_deps(), nodes)
+        run_order = _toposort(needed, lambda k: nodes[k].run_deps(), nodes, comp.path.name)
         for k in run_order:
             if nodes[k].kind in ("aux", "control", "delay"):
                 dyn[k] = dyn[k] or any(dyn[d] for d in nodes[k].run_deps())
@@ -211,7 +213,7 @@ class Program:
                 raise UnsupportedFunctionError(
                     "a control variable that changes with time or between runs", nodes[c].name
                 )
-        self.init_order = _toposort(needed, lambda k: _deps_init(nodes[k]), nodes)
+        self.init_order = _toposort(needed, lambda k: _deps_init(nodes[k]), nodes, comp.path.name)
         self.run_order = [
             k
             for k in run_order
@@ -221,6 +223,7 @@ class Program:
             set().union(*(self._closure(c) for c in controls)),
             lambda k: _deps_init(nodes[k]),
             nodes,
+            comp.path.name,
         )
         self.source = self._emit()
         namespace = dict(HELPERS)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelFileError, UnsupportedFunctionError
-from ..model import canonical
+from .._names import canonical
+from ..errors import ModelParseError, UnsupportedFunctionError
 
 CONTROL_KEYS = {
     "initialtime": "initial_time",
@@ -138,7 +138,7 @@ class Compiler:
                 vf.parse()
                 model = vf.get_abstract_model()
             except Exception as exc:  # PySD raises bare exceptions on parse failures
-                raise ModelFileError(f"{self.path}: PySD cannot parse this model: {exc}") from exc
+                raise ModelParseError(f"{self.path}: PySD cannot parse this model: {exc}") from exc
         sections = list(model.sections)
         for sec in sections[1:]:
             raise UnsupportedFunctionError("MACRO", sec.name)
@@ -167,7 +167,7 @@ class Compiler:
                 self.nodes[key] = self._element_node(key, el.name, el.components[0].ast)
         for c in CONTROL_KEYS.values():
             if c not in self.nodes:
-                raise ModelFileError(f"{self.path}: the control variable {c} is missing")
+                raise ModelParseError(f"{self.path}: the control variable {c} is missing")
 
     def _lookup_node(self, key, name, ast) -> Node:
         from pysd.translators.structures import abstract_expressions as ae
@@ -224,7 +224,7 @@ class Compiler:
     def _ref(self, reference: str) -> str:
         key = self.by_name.get(canonical(reference))
         if key is None:
-            raise ModelFileError(
+            raise ModelParseError(
                 f"{self.path}: '{self._element}' refers to '{reference}', which is not defined"
             )
         return key

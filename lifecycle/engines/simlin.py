@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelFileError, SimulationError, UnknownParameterError
-from ..model import canonical
+from .._names import canonical
+from ..errors import ModelNotFoundError, ModelParseError, SimulationError, UnknownParameterError
 
 # Simlin error codes that concern units: malformed unit definitions (what check_units()
 # reports) and, above all, dimensional mismatches found by unit inference (check() only).
@@ -62,11 +62,11 @@ def unit_problems(path: str | os.PathLike) -> list[str]:
 
 def _load(simlin, path: Path):
     if not path.is_file():
-        raise ModelFileError(f"model file not found: {path}")
+        raise ModelNotFoundError(f"model file not found: {path}")
     try:
         return simlin.load(path)
     except simlin.SimlinError as exc:
-        raise ModelFileError(f"{path}: Simlin cannot read this model: {exc}") from exc
+        raise ModelParseError(f"{path}: Simlin cannot read this model: {exc}") from exc
 
 
 class SimlinModel:

@@ -18,6 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from .errors import (
+    ArgumentError,
     OutOfRangeError,
     SimulationError,
     UnknownParameterError,
@@ -68,18 +69,18 @@ def ensemble(
     --------
     >>> import pandas as pd
     >>> from lifecycle import load_model
-    >>> from lifecycle.ensemble import ensemble
+    >>> from lifecycle import ensemble
     >>> model = load_model()                                        # doctest: +SKIP
     >>> samples = pd.DataFrame({"startup rate": [0.08, 0.12, 0.16]})
     >>> ds = ensemble(model, samples, variables=["Firms"])          # doctest: +SKIP
     >>> ds["Firms"].sel(time=40).values                             # doctest: +SKIP
     """
     if engine not in ENGINES:
-        raise ValueError(f"`engine` must be one of {', '.join(ENGINES)}; got {engine!r}")
+        raise ArgumentError(f"`engine` must be one of {', '.join(ENGINES)}; got {engine!r}")
     if not isinstance(model, Model):
         model = load_model(model)
     if not isinstance(samples, pd.DataFrame):
-        raise TypeError(f"`samples` must be a pandas DataFrame, not {type(samples).__name__}")
+        raise ArgumentError(f"`samples` must be a pandas DataFrame, not {type(samples).__name__}")
     if scenario is not None and isinstance(scenario, (str, os.PathLike)):
         from .scenarios import load_scenario
 
@@ -124,11 +125,11 @@ def _check_samples(model: Model, samples: pd.DataFrame) -> dict[str, np.ndarray]
                 str(col), model.name, [], kind="constant that can vary between runs"
             )
         if const.name in out:
-            raise ValueError(f"columns of `samples` name '{const.name}' twice")
+            raise ArgumentError(f"columns of `samples` name '{const.name}' twice")
         try:
             values = samples[col].to_numpy(dtype=float)
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"column '{col}' of `samples` must hold numbers") from exc
+            raise ArgumentError(f"column '{col}' of `samples` must hold numbers") from exc
         bad = ~np.isfinite(values)
         if const.low is not None:
             bad |= values < const.low

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import click
 
-from .calibration import METHODS, IdentifiabilityWarning, calibrate
-from .calibration_objective import ENGINES
-from .data import read_data
-from .model import canonical, load_model
+from .._names import canonical
+from ..calibration import METHODS, IdentifiabilityWarning, calibrate
+from ..calibration_objective import ENGINES
+from ..data import read_data
+from ..model import load_model
+from ..outputs import atomic_files, check_files, save_figure
+from . import force_option, version_option
 
 __all__ = ["calibrate_command"]
 
@@ -121,6 +124,8 @@ def _time_column(path: Path) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Fitted scenario (.toml); the figure and the summary are written beside it.",
 )
+@force_option
+@version_option
 def calibrate_command(
     data,
     params,
@@ -137,6 +142,7 @@ def calibrate_command(
     time_step,
     final_time,
     output,
+    force,
 ):
     """Fit constants of the model to observed series in DATA (a CSV file).
 
@@ -152,6 +158,9 @@ def calibrate_command(
     bounds = {n: _bounds(v, n) for n, v in _pairs(params, "--param", "NAME=LOW:HIGH").items()}
     columns = _pairs(maps, "--map", "COLUMN=VARIABLE") or None
     flow_modes = _pairs(flows, "--flow", "VARIABLE=total|rate") or None
+    targets = [output, output.with_suffix(".png"), output.with_suffix(".txt")]
+    inputs = [data, *(p for p in (scenario, model_path) if p)]
+    check_files(targets, force=force, inputs=inputs)  # before the fit
     model = load_model(model_path)
     observed = read_data(
         data,
@@ -176,9 +185,11 @@ def calibrate_command(
             final_time=final_time,
         )
     summary = fit.summary()
-    fit.to_scenario(output)
-    fit.plot().savefig(output.with_suffix(".png"), dpi=120)
-    output.with_suffix(".txt").write_text(summary + "\n", encoding="utf-8")
+    # the three files as a set: all staged, then moved into place (lifecycle.outputs)
+    with atomic_files(targets, force=force, inputs=inputs) as (toml_tmp, png_tmp, txt_tmp):
+        fit.to_scenario(toml_tmp)
+        save_figure(fit.plot(), png_tmp)
+        txt_tmp.write_text(summary + "\n", encoding="utf-8")
     click.echo(summary)
     others = dict.fromkeys(
         str(w.message) for w in caught if not issubclass(w.category, IdentifiabilityWarning)

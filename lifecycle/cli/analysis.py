@@ -1,7 +1,8 @@
 """Command-line shells over :mod:`lifecycle.montecarlo` and :mod:`lifecycle.sensitivity`.
 
-``cli.py`` registers :data:`montecarlo_command` and :data:`sensitivity_command` in the
-``lifecycle`` group. No modelling logic lives here; every step is a call a script can make.
+:data:`lifecycle.cli.COMMANDS` registers :data:`montecarlo_command` and
+:data:`sensitivity_command` in the ``lifecycle`` group. No modelling logic lives here;
+every step is a call a script can make.
 Errors derived from :class:`~lifecycle.errors.LifecycleError` propagate to the group, which
 turns them into one red line and exit code 2.
 """
@@ -13,13 +14,14 @@ from pathlib import Path
 
 import click
 
-from .cli import command_line, split_names
-from .errors import ScenarioError
-from .model import load_model
-from .montecarlo import monte_carlo
-from .scenarios import load_scenario
-from .sensitivity import morris, sobol
-from .uncertain import load_uncertain
+from ..errors import ScenarioError
+from ..model import load_model
+from ..montecarlo import monte_carlo
+from ..outputs import check_folder
+from ..scenarios import load_scenario
+from ..sensitivity import morris, sobol
+from ..uncertain import load_uncertain
+from . import command_line, force_option, model_option, split_names, version_option
 
 
 def _model_and_scenario(scenario: Path, model_path: Path | None):
@@ -59,13 +61,7 @@ _common = [
         help="TOML file with an [uncertain] table of distributions.",
     ),
     click.option("--seed", default=1234, show_default=True, type=int, help="Sampling seed."),
-    click.option(
-        "--model",
-        "model_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Vensim .mdl file (default: the main cluster model).",
-    ),
+    model_option,
     click.option(
         "--format",
         "fmt",
@@ -74,6 +70,8 @@ _common = [
         show_default=True,
         help="Figure format.",
     ),
+    force_option,
+    version_option,
 ]
 
 
@@ -97,20 +95,27 @@ def _with_common(f):
 @click.option(
     "-o",
     "--output",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
     help="Output folder (default: results/montecarlo/<scenario>).",
 )
-def montecarlo_command(scenario, uncertain, seed, model_path, fmt, n, variables, output):
+def montecarlo_command(scenario, uncertain, seed, model_path, fmt, force, n, variables, output):
     """Monte Carlo of SCENARIO: percentile bands (50/75/95/100 %) of sampled runs.
 
-    Writes bands.csv, samples.csv, one figure per variable and montecarlo.json.
+    Writes bands.csv, samples.csv, one figure per variable and montecarlo.json into
+    results/montecarlo/<scenario> (or -o), replacing only an earlier lifecycle output.
+
+    \b
+    Example:
+      lifecycle montecarlo scenarios/baseline.toml \\
+          --uncertain scenarios/uncertain/baseline_uncertain.toml -n 1000
     """
     model, scen, spec = _inputs(scenario, uncertain, model_path)
+    target = output or Path("results") / "montecarlo" / Path(scenario).stem
+    check_folder(target, force=force, inputs=[scenario, uncertain])  # before anything runs
     result = monte_carlo(model, scen, spec, n=n, seed=seed, variables=split_names(variables))
     result.options["command"] = " ".join(shlex.quote(a) for a in command_line())
-    target = output or Path("results") / "montecarlo" / Path(scenario).stem
-    result.write(target, fmt=fmt)
+    result.write(target, fmt=fmt, force=force, inputs=[scenario, uncertain])
     click.echo(f"wrote {target} ({n} runs, seed {seed})", err=True)
 
 
@@ -140,19 +145,38 @@ def montecarlo_command(scenario, uncertain, seed, model_path, fmt, n, variables,
 @click.option(
     "-o",
     "--output",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
     help="Output folder (default: results/sensitivity/<scenario>-<method>).",
 )
 def sensitivity_command(
-    scenario, uncertain, seed, model_path, fmt, method, n, metrics, second_order, levels, output
+    scenario,
+    uncertain,
+    seed,
+    model_path,
+    fmt,
+    force,
+    method,
+    n,
+    metrics,
+    second_order,
+    levels,
+    output,
 ):
     """Global sensitivity (Sobol' or Morris) of metrics of SCENARIO to uncertain constants.
 
-    Writes indices.csv, samples.csv, outputs.csv, sensitivity.<format> and sensitivity.json,
-    and prints the ranked indices.
+    Writes indices.csv, samples.csv, outputs.csv, sensitivity.<format> and sensitivity.json
+    into results/sensitivity/<scenario>-<method> (or -o), and prints the ranked indices.
+
+    \b
+    Example:
+      lifecycle sensitivity scenarios/baseline.toml \\
+          --uncertain scenarios/uncertain/baseline_uncertain.toml --method sobol -n 1024 \\
+          --metric "Employment@40" --metric "peak(Firms)"
     """
     model, scen, spec = _inputs(scenario, uncertain, model_path)
+    target = output or Path("results") / "sensitivity" / f"{Path(scenario).stem}-{method}"
+    check_folder(target, force=force, inputs=[scenario, uncertain])  # before anything runs
     if method == "sobol":
         result = sobol(
             model, scen, spec, list(metrics), n=n or 1024, seed=seed, calc_second_order=second_order
@@ -162,7 +186,6 @@ def sensitivity_command(
         result = morris(model, scen, spec, list(metrics), n=n or 100, seed=seed, num_levels=levels)
         cols = ["metric", "parameter", "mu_star", "mu_star_conf", "sigma"]
     result.options["command"] = " ".join(shlex.quote(a) for a in command_line())
-    target = output or Path("results") / "sensitivity" / f"{Path(scenario).stem}-{method}"
-    result.write(target, fmt=fmt)
+    result.write(target, fmt=fmt, force=force, inputs=[scenario, uncertain])
     click.echo(result.indices[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     click.echo(f"wrote {target} ({len(result.samples)} runs, seed {seed})", err=True)

@@ -1,96 +1,15 @@
-"""The ``lifecycle`` command line: a thin click layer over the package's functions.
-
-Exit codes: 0 success, 1 a run failed, 2 bad invocation or invalid scenario. A user
-mistake gives one red line per problem on stderr, never a traceback; stdout is for data.
-"""
+"""The commands that run scenarios and inspect a model: ``run``, ``compare``, ``stages``,
+``validate`` and ``params`` (registered in :data:`lifecycle.cli.COMMANDS`)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import LifecycleError, Problem, ScenarioError
-from .model import DEFAULT_MODEL, Model, load_model
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-#: commands in their own modules, imported only when used (they pull in scipy and SALib)
-LAZY_COMMANDS = {
-    "calibrate": ("lifecycle.calibrate_cli", "calibrate_command"),
-    "montecarlo": ("lifecycle.ensemble_cli", "montecarlo_command"),
-    "sensitivity": ("lifecycle.ensemble_cli", "sensitivity_command"),
-}
-
-
-class LifecycleGroup(click.Group):
-    """Maps every :class:`LifecycleError` to its message and exit code, in one place."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
-
-    def get_command(self, ctx: click.Context, name: str):
-        if name in LAZY_COMMANDS and name not in self.commands:
-            from importlib import import_module
-
-            module, attr = LAZY_COMMANDS[name]
-            cmd = getattr(import_module(module), attr)
-            cmd.context_settings = {**CONTEXT, **(cmd.context_settings or {})}
-            self.add_command(cmd)
-        return super().get_command(ctx, name)
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        # the command line as given, for run.json (sys.argv is the host's when run in-process)
-        ctx.meta["lifecycle.argv"] = list(args)
-        return super().parse_args(ctx, args)
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except ScenarioError as exc:
-            for problem in exc.problems:
-                click.secho(f"error: {problem}", err=True, fg="red")
-            n = len(exc.problems)
-            click.secho(
-                f"{n} problem{'s' * (n != 1)} found; nothing was run or written.",
-                err=True,
-                fg="red",
-            )
-            ctx.exit(exc.exit_code)
-        except LifecycleError as exc:
-            click.secho(f"error: {exc}", err=True, fg="red")
-            ctx.exit(exc.exit_code)
-
-
-def model_option(f):
-    return click.option(
-        "--model",
-        "model_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help=f"Model file (.mdl). Default: {DEFAULT_MODEL.name}.",
-    )(f)
-
-
-def version_option(f):
-    return click.version_option(__version__, "--version", prog_name="lifecycle")(f)
-
-
-def command_line() -> list[str]:
-    """The command as the user gave it (``sys.argv`` is the host's when run in-process)."""
-    ctx = click.get_current_context(silent=True)
-    argv = ctx.meta.get("lifecycle.argv") if ctx is not None else None
-    return ["lifecycle", *(argv if argv is not None else sys.argv[1:])]
-
-
-def split_names(values: tuple[str, ...] | None) -> list[str] | None:
-    """``--vars A,B --vars C`` -> ["A", "B", "C"]; None when not given."""
-    if not values:
-        return None
-    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+from ..errors import Problem, ScenarioError
+from ..model import Model, load_model
+from . import command_line, force_option, model_option, split_names, version_option
 
 
 def _model(path: Path | None) -> Model:
@@ -101,7 +20,7 @@ def _load(paths, model_path: Path | None):
     """The scenarios and the model they run on: ``--model`` if given, else the model the
     files name (their ``model`` key), else the main model. Returns ``(model, scenarios,
     problems)``; the model is usable for further checks even when there are problems."""
-    from .scenarios import load_scenarios
+    from ..scenarios import load_scenarios
 
     model = _model(model_path) if model_path is not None else None
     try:
@@ -139,21 +58,7 @@ def _resolve_vars(model: Model, names: list[str] | None) -> list[str] | None:
     return [model.resolve(n) for n in names] if names else None
 
 
-@click.group(cls=LifecycleGroup, context_settings=CONTEXT)
-@version_option
-def cli():
-    """Regional industrial cluster life cycles: run, compare and calibrate a
-    system-dynamics model.
-
-    \b
-    Example:
-      lifecycle validate scenarios/*.toml
-      lifecycle run scenarios/*.toml -o results
-      lifecycle compare scenarios/baseline.toml scenarios/disruptive_shock.toml -o shock.png
-    """
-
-
-@cli.command(context_settings=CONTEXT)
+@click.command()
 @click.argument(
     "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
 )
@@ -161,11 +66,12 @@ def cli():
     "-o",
     "--output",
     "outdir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("results"),
+    type=click.Path(path_type=Path),
+    default=Path("results/run"),
     show_default=True,
-    help="Output folder.",
+    help="Output folder; replaced only if it holds an earlier lifecycle output.",
 )
+@force_option
 @click.option(
     "--vars",
     "variables",
@@ -195,7 +101,16 @@ def cli():
 @model_option
 @version_option
 def run(
-    scenarios, outdir, variables, final_time, time_step, assignments, fmt, figure_format, model_path
+    scenarios,
+    outdir,
+    force,
+    variables,
+    final_time,
+    time_step,
+    assignments,
+    fmt,
+    figure_format,
+    model_path,
 ):
     """Run each SCENARIO from a fresh model state and write the results.
 
@@ -208,8 +123,9 @@ def run(
       lifecycle run scenarios/*.toml -o results
       lifecycle run scenarios/baseline.toml --set "startup rate=0.1" --vars Firms,Employment
     """
-    from .runner import provenance, run_scenarios, write_results
-    from .scenarios import parse_assignments
+    from ..outputs import check_folder, provenance
+    from ..runner import run_scenarios, write_results
+    from ..scenarios import parse_assignments
 
     _check_times(final_time, time_step)
     # the files' and --set's problems, reported together
@@ -221,6 +137,8 @@ def run(
     if problems:
         raise ScenarioError(problems)
     names = _resolve_vars(model, split_names(variables))
+    inputs = [*scenarios, *(s.path for s in scens if s.path)]
+    check_folder(outdir, force=force, inputs=inputs)  # before anything runs
     results = run_scenarios(
         model, scens, params=extra, variables=names, final_time=final_time, time_step=time_step
     )
@@ -240,6 +158,8 @@ def run(
         record=record,
         fmt=fmt,
         figure_format=figure_format,
+        force=force,
+        inputs=inputs,
     )
     click.echo(str(out))
     click.secho(f"{len(results)} scenario(s) written to {out}/", err=True, fg="green")
@@ -252,7 +172,7 @@ def _check_times(final_time, time_step):
         raise click.BadParameter("must be positive", param_hint="--time-step")
 
 
-@cli.command(context_settings=CONTEXT)
+@click.command()
 @click.argument(
     "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
 )
@@ -278,14 +198,15 @@ def _check_times(final_time, time_step):
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    default=Path("comparison"),
+    default=Path("results/compare"),
     show_default=True,
     help="A figure file (.png/.svg/.pdf) or a folder for figures and summary.csv.",
 )
+@force_option
 @model_option
 @version_option
 def compare(
-    scenarios, baseline, variables, diff, relative, years, per_variable, output, model_path
+    scenarios, baseline, variables, diff, relative, years, per_variable, output, force, model_path
 ):
     """Run SCENARIOS and plot their trajectories together, with a summary table.
 
@@ -299,7 +220,7 @@ def compare(
           --vars "Member Share,Trust,Employment" -o networking.png
       lifecycle compare scenarios/*.toml --diff --relative -o compare/
     """
-    from .compare import compare_scenarios
+    from ..compare import compare_scenarios
 
     if relative and not diff:
         raise click.BadParameter("--relative needs --diff", param_hint="--relative")
@@ -321,12 +242,13 @@ def compare(
         relative=relative,
         years=year_list,
         per_variable=per_variable,
+        force=force,
     )
     click.echo(table.to_csv(index=False, float_format="%.6g"), nl=False)
     click.secho(f"figures and summary written to {output}", err=True, fg="green")
 
 
-@cli.command(context_settings=CONTEXT)
+@click.command()
 @click.option("--search", help="Only constants whose name or comment contains TEXT.")
 @click.option(
     "--format",
@@ -346,13 +268,13 @@ def params(search, fmt, model_path):
       lifecycle params --search network
       lifecycle params --format toml > scenarios/my_policy.toml
     """
-    from .params import format_params
+    from ..params import format_params
 
     model = _model(model_path)
     click.echo(format_params(model, search=search, fmt=fmt), nl=False)
 
 
-@cli.command(context_settings=CONTEXT)
+@click.command()
 @click.argument(
     "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
 )
@@ -371,7 +293,7 @@ def validate(scenarios, model_path):
         click.echo(f"ok: {s.path} ('{s.name}', {len(s.params)} constant(s) set)")
 
 
-@cli.command(context_settings=CONTEXT)
+@click.command()
 @click.argument(
     "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
 )
@@ -400,8 +322,8 @@ def stages(scenarios, variables, fmt, model_path):
     """
     import pandas as pd
 
-    from .runner import SIZE_VARIABLES, comparable_stages, run_scenarios
-    from .stages import stage_table
+    from ..runner import SIZE_VARIABLES, comparable_stages, run_scenarios
+    from ..stages import stage_table
 
     model, scens = _load_or_fail(scenarios, model_path)
     names = _resolve_vars(model, split_names(variables))
@@ -419,12 +341,3 @@ def stages(scenarios, variables, fmt, model_path):
         click.echo(table.to_csv(index=False, float_format="%.4g"), nl=False)
     else:
         click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    cli.main(args=argv, prog_name="lifecycle")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Vensim's name identity and the "did you mean" of every error that quotes a name.
+
+The bottom layer of the package: it imports nothing of ``lifecycle``, so the engines,
+``stages`` and ``plotting`` can match names without loading the PySD wrapper.
+
+Examples
+--------
+>>> canonical("Imitation_Rate ")
+'imitationrate'
+>>> find("firms", ["Employment", "Firms"])
+'Firms'
+>>> closest("imitaton rate", ["imitation rate", "startup rate", "exit rate"])
+['imitation rate']
+>>> did_you_mean(["imitation rate", "exit rate"])
+"did you mean 'imitation rate' or 'exit rate'?"
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+__all__ = ["canonical", "closest", "did_you_mean", "find"]
+
+
+def canonical(name: str) -> str:
+    """Vensim's name identity: case, spaces and underscores do not matter."""
+    return re.sub(r"[\s_]+", "", str(name)).lower()
+
+
+def find(name: str, pool: Iterable[str]) -> str | None:
+    """The member of ``pool`` that is ``name`` in Vensim's sense, or None."""
+    key = canonical(name)
+    return next((p for p in pool if canonical(p) == key), None)
+
+
+def closest(name: str, pool: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """Up to ``n`` members of ``pool`` that look like ``name``, the closest first.
+
+    Similar spellings first (:func:`difflib.get_close_matches` on canonical names); failing
+    those, the members that contain ``name`` ("wage" finds "relative wage level").
+    """
+    keys = {canonical(p): p for p in pool}
+    key = canonical(name)
+    hits = difflib.get_close_matches(key, list(keys), n=n, cutoff=cutoff)
+    if not hits and key:
+        hits = [k for k in keys if key in k][:n]
+    return [keys[h] for h in hits]
+
+
+def did_you_mean(suggestions: Iterable[str]) -> str:
+    """``"did you mean 'a' or 'b'?"``, or ``""`` when there is nothing to suggest."""
+    quoted = [f"'{s}'" for s in suggestions]
+    return "did you mean " + " or ".join(quoted) + "?" if quoted else ""

@@ -1,0 +1,148 @@
+"""The ``lifecycle`` command line: a thin click layer over the package's functions.
+
+Exit codes: 0 success, 1 a run failed, 2 bad invocation or invalid scenario. A user
+mistake gives one red line per problem on stderr, never a traceback; stdout is for data.
+
+This module holds the group, the one place where errors become messages and exit codes,
+and the options every command shares. The commands live in modules named for what they
+hold and are imported only when used:
+
+- :mod:`lifecycle.cli.run`: ``run``, ``compare``, ``stages``, ``validate``, ``params``
+- :mod:`lifecycle.cli.analysis`: ``montecarlo``, ``sensitivity``
+- :mod:`lifecycle.cli.calibrate`: ``calibrate``
+
+**Adding a command.** Write it as a plain ``@click.command("name")`` in a module of this
+package (decorate it with :func:`model_option` and :func:`version_option`, give its help an
+``Example:`` block), then add one line to :data:`COMMANDS`::
+
+    "check": "lifecycle.cli.check:check_command",
+
+The group sets the shared context settings (``-h``, width) when it loads the command; the
+tests iterate over :data:`COMMANDS`, so a new command is checked for ``--version``, an
+example in its help and no traceback without further work.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+from pathlib import Path
+
+import click
+
+from .. import __version__
+from ..errors import LifecycleError, ScenarioError
+from ..model import DEFAULT_MODEL
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+#: every command: name -> "module:attribute", imported only when the command is used (the
+#: analysis and calibration commands pull in scipy and SALib). One line per command.
+COMMANDS: dict[str, str] = {
+    "run": "lifecycle.cli.run:run",
+    "compare": "lifecycle.cli.run:compare",
+    "stages": "lifecycle.cli.run:stages",
+    "validate": "lifecycle.cli.run:validate",
+    "params": "lifecycle.cli.run:params",
+    "montecarlo": "lifecycle.cli.analysis:montecarlo_command",
+    "sensitivity": "lifecycle.cli.analysis:sensitivity_command",
+    "calibrate": "lifecycle.cli.calibrate:calibrate_command",
+    "check": "lifecycle.cli.check:check_command",
+}
+
+
+class LifecycleGroup(click.Group):
+    """Loads the commands of :data:`COMMANDS` on first use and maps every
+    :class:`LifecycleError` to its message and exit code, in one place."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name in COMMANDS and name not in self.commands:
+            module, _, attr = COMMANDS[name].partition(":")
+            cmd = getattr(import_module(module), attr)
+            cmd.context_settings = {**CONTEXT, **(cmd.context_settings or {})}
+            self.add_command(cmd, name)
+        return super().get_command(ctx, name)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # the command line as given, for run.json (sys.argv is the host's when run in-process)
+        ctx.meta["lifecycle.argv"] = list(args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ScenarioError as exc:
+            for problem in exc.problems:
+                click.secho(f"error: {problem}", err=True, fg="red")
+            n = len(exc.problems)
+            click.secho(
+                f"{n} problem{'s' * (n != 1)} found; nothing was run or written.",
+                err=True,
+                fg="red",
+            )
+            ctx.exit(exc.exit_code)
+        except LifecycleError as exc:
+            click.secho(f"error: {exc}", err=True, fg="red")
+            ctx.exit(exc.exit_code)
+
+
+def model_option(f):
+    return click.option(
+        "--model",
+        "model_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=f"Model file (.mdl). Default: {DEFAULT_MODEL.name}.",
+    )(f)
+
+
+def force_option(f):
+    return click.option(
+        "--force",
+        is_flag=True,
+        help="Replace the output even if it holds files lifecycle did not write.",
+    )(f)
+
+
+def version_option(f):
+    return click.version_option(__version__, "--version", prog_name="lifecycle")(f)
+
+
+def command_line() -> list[str]:
+    """The command as the user gave it (``sys.argv`` is the host's when run in-process)."""
+    ctx = click.get_current_context(silent=True)
+    argv = ctx.meta.get("lifecycle.argv") if ctx is not None else None
+    return ["lifecycle", *(argv if argv is not None else sys.argv[1:])]
+
+
+def split_names(values: tuple[str, ...] | None) -> list[str] | None:
+    """``--vars A,B --vars C`` -> ["A", "B", "C"]; None when not given."""
+    if not values:
+        return None
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+@click.group(cls=LifecycleGroup, context_settings=CONTEXT)
+@version_option
+def cli():
+    """Regional industrial cluster life cycles: run, compare and calibrate a
+    system-dynamics model.
+
+    \b
+    Example:
+      lifecycle validate scenarios/*.toml
+      lifecycle run scenarios/*.toml -o results
+      lifecycle compare scenarios/baseline.toml scenarios/disruptive_shock.toml -o shock.png
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name="lifecycle")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
