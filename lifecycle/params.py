@@ -9,7 +9,6 @@ import pandas as pd
 
 from .model import Model
 
-
 #: The class of a constant, from the first word of its comment (the model's convention):
 #: policy levers and scenario switches, sourced, calibrated (to named data) or assumed.
 CLASSES = {
@@ -44,9 +43,7 @@ def params_frame(model: Model, search: str | None = None) -> pd.DataFrame:
         }
         for c in sorted(model.parameters.values(), key=lambda c: c.name.lower())
     ]
-    df = pd.DataFrame(
-        rows, columns=["name", "default", "units", "min", "max", "class", "comment"]
-    )
+    df = pd.DataFrame(rows, columns=["name", "default", "units", "min", "max", "class", "comment"])
     if search:
         text = search.lower()
         keep = df["name"].str.lower().str.contains(text, regex=False) | df[

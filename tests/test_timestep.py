@@ -55,9 +55,7 @@ SCALE_OF = {"Network Members": "Firms"}
 def changes(coarse, fine):
     """Change of each key output, as a share of its variable's peak magnitude."""
     a, b = key_outputs(coarse), key_outputs(fine)
-    scale = {
-        v: max(float(fine[SCALE_OF.get(v, v)].abs().max()), 1e-12) for v in KEY_VARIABLES
-    }
+    scale = {v: max(float(fine[SCALE_OF.get(v, v)].abs().max()), 1e-12) for v in KEY_VARIABLES}
     return {k: abs(a[k] - b[k]) / scale[k[k.index("(") + 1 : -1]] for k in a}
 
 
