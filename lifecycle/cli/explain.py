@@ -46,7 +46,9 @@ def _needs_simlin():
 @click.option(
     "--through",
     metavar="VARIABLE",
-    help="Compare only the loops that pass through VARIABLE (default: all scored loops).",
+    multiple=True,
+    help="Compare only the loops that pass through VARIABLE (comma-separated: through any "
+    "of them). Default: all scored loops.",
 )
 @click.option(
     "--figure-format", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True
@@ -76,7 +78,7 @@ def loops_command(scenarios, outdir, variables, periods, through, figure_format,
     names = [model.resolve(n) for n in split_names(variables) or []]
     inputs = [*scenarios, model.path, loops_file(model.path)]
     check_folder(outdir, force=force, inputs=inputs)  # before anything runs
-    runs = analyse(model, scens, variables=names, through=through)
+    runs = analyse(model, scens, variables=names, through=split_names(through))
     units = {v: model.units(v) for v in names}
     with atomic_dir(outdir, force=force, inputs=inputs, command=command_line()) as tmp:
         write_report(tmp, runs, names, periods=periods, figure_format=figure_format, units=units)

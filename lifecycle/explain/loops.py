@@ -9,16 +9,18 @@ of the magnitudes of all loops compared with it; its sign is its polarity at tha
 Which loops are scored:
 
 * a model with a loops file beside it (``<model>.loops.toml``, see :func:`load_named_loops`)
-  has its **named loops** scored: each is pinned in Simlin so that LTM always scores it,
-  also in discovery mode (on a model too large to enumerate its loops), and shares are
-  shares among the named loops;
+  has its **named loops** scored: each is pinned in Simlin (which recovers it as a cycle of
+  the model), its score is the product of its links' *relative* LTM scores (see
+  :func:`_named_scores` for why not the raw ones), and shares are shares among the named
+  loops;
 * otherwise every loop of the model is enumerated (LTM's exhaustive mode) and scored; on a
   model too large for that, :func:`score_loops` asks for a loops file.
 
-``through=VARIABLE`` compares only the loops that pass through that variable: the loops
-that act on it directly. For a stock between one reinforcing and one balancing loop, such
-as the Infectious stock of the SIR model, the two loop scores are the two parts of the
-change in its net flow, so the reinforcing loop dominates exactly while the stock grows.
+``through=VARIABLE`` (or a list of variables) compares only the loops that pass through
+that variable (any of them): the loops that act on it directly. For a stock between one
+reinforcing and one balancing loop, such as the Infectious stock of the SIR model, the two
+loop scores are the two parts of the change in its net flow, so the reinforcing loop
+dominates exactly while the stock grows.
 
 Dominance. At each time the dominant loops are the fewest loops of one polarity whose
 shares add up to at least ``threshold`` (one half), taking the polarity whose loops reach
@@ -76,10 +78,12 @@ class LoopScores:
     mode: str  # "enumerated" or "named"
     series: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    def loops_through(self, variable: str) -> list[str]:
-        return [k for k, info in self.loops.items() if variable in info.variables]
+    def loops_through(self, variables: str | Sequence[str]) -> list[str]:
+        """The loops that pass through ``variables`` (one name, or any of several)."""
+        wanted = {variables} if isinstance(variables, str) else set(variables)
+        return [k for k, info in self.loops.items() if wanted & set(info.variables)]
 
-    def shares(self, through: str | None = None) -> pd.DataFrame:
+    def shares(self, through: str | Sequence[str] | None = None) -> pd.DataFrame:
         """Each loop's share of the compared loops' activity, signed by its polarity at t.
 
         Rows where no compared loop is active (all scores zero) are NaN.
@@ -193,14 +197,33 @@ def _prepare(simlin, structure: ModelStructure, named, final_time, time_step, sa
 
 
 def _named_scores(sim, structure: ModelStructure, named):
-    """The raw LTM loop score of every pinned named loop."""
+    """The score of every named loop: the product, around the loop, of its links' relative
+    LTM scores (each link's signed share of its target's change among all the target's
+    inputs, in [-1, 1]).
+
+    Not the raw LTM loop score: a raw link score is the change its source explains divided
+    by the change of its target, and it grows without bound where the target is a gap near
+    balance (the net flow of a stock close to its goal, vacancies when hiring matches
+    demand). A loop through several gaps then scores in the hundreds of thousands. In full
+    LTM the loops through each gap's other input carry equally large scores and the
+    normalisation over all loops cancels them; among a handful of named loops it would not.
+    The relative link scores are bounded, so no gap can dominate the comparison.
+    """
     pins = {rl.name: rl for rl in sim.get_loops_runtime() if rl.name}
+    links = {(k.from_var, k.to_var): k for k in sim.get_links()}
     columns, loops = {}, {}
     for loop in named:
         rl = pins.get(loop.name)
         if rl is None:
             raise SimulationError(f"Simlin did not score the named loop '{loop.name}'")
-        columns[loop.name] = np.asarray(sim.get_loop_score(rl.id), dtype=float)
+        idents = structure.loop_idents(loop.path)
+        score = 1.0
+        for a, b in zip(idents, idents[1:] + idents[:1], strict=True):
+            link = links.get((a, b))
+            if link is None or link.relative_score is None:
+                raise SimulationError(f"Simlin did not score the link {a} -> {b}")
+            score = score * np.nan_to_num(np.asarray(link.relative_score, dtype=float))
+        columns[loop.name] = score
         variables = _names(structure, rl.variables)
         loops[loop.name] = LoopInfo(loop.name, "", variables, loop.polarity)
     return columns, loops
@@ -254,7 +277,10 @@ def _dominant_at(row: np.ndarray, threshold: float) -> frozenset[int]:
 
 
 def dominance_periods(
-    scores: LoopScores, *, through: str | None = None, threshold: float = THRESHOLD
+    scores: LoopScores,
+    *,
+    through: str | Sequence[str] | None = None,
+    threshold: float = THRESHOLD,
 ) -> pd.DataFrame:
     """The periods in which one set of loops dominates: columns ``start, end, loop,
     polarity, share`` (one row per dominant loop of a period; ``share`` is its mean share
@@ -297,7 +323,7 @@ def loops_by_stage(
     scores: LoopScores,
     stages: Sequence,
     *,
-    through: str | None = None,
+    through: str | Sequence[str] | None = None,
     threshold: float = THRESHOLD,
 ) -> pd.DataFrame:
     """The dominant loops of each stage: columns ``stage, start, end, loop, polarity,

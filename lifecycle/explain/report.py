@@ -37,6 +37,7 @@ class ScenarioLoops:
     by_stage: pd.DataFrame
     periods: pd.DataFrame
     trajectory: pd.DataFrame  # the stage variables from the PySD run
+    through: list[str] | None = None
 
 
 def named_loops_for(structure: ModelStructure) -> list[NamedLoop] | None:
@@ -50,15 +51,15 @@ def analyse(
     scenarios: Sequence,
     *,
     variables: Sequence[str],
-    through: str | None = None,
+    through: Sequence[str] | None = None,
 ) -> list[ScenarioLoops]:
     """Stages (PySD) and loop scores (Simlin, LTM) of each scenario."""
     from ..runner import comparable_stages, run_scenarios
 
     structure = ModelStructure(model.path)
     named = named_loops_for(structure)
-    if through is not None:
-        through = structure.name(through)
+    if through:
+        through = [structure.name(v) for v in through]
     # loop scores first: a model that cannot be scored fails before anything else runs
     scored = {
         s.name: score_loops(
@@ -81,6 +82,7 @@ def analyse(
                 loops_by_stage(scores, stages, through=through),
                 dominance_periods(scores, through=through),
                 results[s.name][list(variables)],
+                through,
             )
         )
     return out
@@ -123,6 +125,7 @@ def plot_loops(runs: Sequence[ScenarioLoops], variables: Sequence[str], units=No
                 target = ax
                 if k == 1:
                     twin = ax.twinx()
+                    twin.grid(False)  # its grid would be drawn over the first axes' labels
                     target = twin
                 elif k > 1:
                     target = twin
@@ -151,15 +154,20 @@ def plot_loops(runs: Sequence[ScenarioLoops], variables: Sequence[str], units=No
                     va="top",
                     fontsize=7.5,
                     rotation=90 if narrow else 0,
-                    bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1.5},
+                    bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.5},
+                    zorder=10,
                 )
             ax.set_xlim(t[0], t[-1])
             ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.45)
             if twin is not None:
                 twin.set_ylim(bottom=0, top=twin.get_ylim()[1] * 1.45)
-            ax.set_title(f"{r.name}: dominant feedback loop in each life-cycle stage")
+            scope = f" (loops through {', '.join(r.through)})" if r.through else ""
+            ax.set_title(f"{r.name}: dominant feedback loops in each life-cycle stage{scope}")
             lines = ax.get_lines() + (twin.get_lines() if twin is not None else [])
-            ax.legend(lines, [ln.get_label() for ln in lines], loc="lower right", fontsize=8)
+            legend = ax.legend(
+                lines, [ln.get_label() for ln in lines], loc="lower right", fontsize=8
+            )
+            legend.set_zorder(10)
         axes[-1, 0].set_xlabel("Year")
     return fig
 
@@ -190,13 +198,21 @@ def write_report(
 
 
 def stage_summary(runs: Sequence[ScenarioLoops]) -> str:
-    """One line per stage: the dominant loops in words, for the terminal."""
+    """One line per stage: the dominant loops, and the mean shares of all reinforcing and
+    all balancing loops over the stage, in words, for the terminal."""
     lines = []
     for r in runs:
+        shares = r.scores.shares(r.through)
+        t = shares.index.to_numpy()
         for (stage, start), block in r.by_stage.groupby(["stage", "start"], sort=False):
             end = block["end"].iloc[0]
             loops = ", ".join(
                 f"{row.loop} ({row.polarity}, {row.share:.0%})" for row in block.itertuples()
             )
-            lines.append(f"{r.name}: {stage} {start:g}-{end:g}: {loops}")
+            inside = shares[(t >= start) & (t <= end)].dropna(how="all")
+            rein = float(inside.clip(lower=0).sum(axis=1).mean())
+            bal = float((-inside.clip(upper=0)).sum(axis=1).mean())
+            lines.append(
+                f"{r.name}: {stage} {start:g}-{end:g}: {loops}; all R {rein:.0%}, all B {bal:.0%}"
+            )
     return "\n".join(lines)
