@@ -54,10 +54,12 @@ def _import_pysd():
 
 
 def cache_dir() -> Path:
+    """Where translations are cached: ``$LIFECYCLE_CACHE``, else ``~/.cache/lifecycle``."""
     return Path(os.environ.get("LIFECYCLE_CACHE", Path.home() / ".cache" / "lifecycle"))
 
 
 def file_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes (the model's identity in records and caches)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
@@ -104,6 +106,7 @@ class Constant:
     comment: str
 
     def contains(self, value: float) -> bool:
+        """Whether ``value`` lies inside the constant's ``[min,max]`` range."""
         if self.low is not None and value < self.low:
             return False
         return not (self.high is not None and value > self.high)
@@ -245,6 +248,7 @@ class Model:
         return str(units) if isinstance(units, str) else ""
 
     def resolve_constant(self, name: str) -> Constant:
+        """The settable constant ``name`` (any spelling); raises for computed variables."""
         real = self.resolve(name)
         if real not in self.constants:
             row = self._by_key[canonical(real)]
@@ -258,13 +262,12 @@ class Model:
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
             raise ArgumentError(f"'{const.name}' needs a number, not {value!r}")
         value = float(value)
-        if not math.isfinite(value):
-            raise OutOfRangeError(const.name, value, const.low, const.high)
-        if not const.contains(value):
+        if not (math.isfinite(value) and const.contains(value)):
             raise OutOfRangeError(const.name, value, const.low, const.high)
         return const.name, value
 
     def check_params(self, params: Mapping[str, float] | None) -> dict[str, float]:
+        """Every ``name: value`` checked by :meth:`check_value`, keyed by model spelling."""
         return dict(self.check_value(k, v) for k, v in (params or {}).items())
 
     # -- running -------------------------------------------------------------------------
