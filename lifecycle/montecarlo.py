@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,10 @@ from ._names import closest, find
 from .errors import LifecycleError, Problem, ScenarioError, SimulationError, UnknownParameterError
 from .outputs import save_figure, slug, versions, write_atomically, write_csv, write_json
 from .uncertain import Provenance, UncertainSpec
+
+if TYPE_CHECKING:
+    from .model import Model
+    from .scenarios import Scenario
 
 #: percentiles of the bands: the median and the edges of the 50/75/95/100 % envelopes
 PERCENTILES = (0.0, 2.5, 12.5, 25.0, 50.0, 75.0, 87.5, 97.5, 100.0)
@@ -182,8 +187,8 @@ class MonteCarloResult(Provenance):
 
 
 def monte_carlo(
-    model,
-    scenario,
+    model: Model,
+    scenario: Scenario | None,
     spec: UncertainSpec,
     n: int = 1000,
     seed: int | None = 1234,

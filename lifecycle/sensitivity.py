@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,10 @@ from .errors import MetricError, SensitivityError, SimulationError
 from .metrics import Metric, parse_metric, parse_metrics
 from .outputs import save_figure, versions, write_atomically, write_csv, write_json
 from .uncertain import Provenance, UncertainSpec
+
+if TYPE_CHECKING:
+    from .model import Model
+    from .scenarios import Scenario
 
 __all__ = [
     "Metric",
@@ -208,8 +213,8 @@ def _base(model, scenario, spec, **kw) -> dict:
 
 
 def sobol(
-    model,
-    scenario,
+    model: Model,
+    scenario: Scenario | None,
     spec: UncertainSpec,
     metrics: Sequence[str | Metric] | str,
     *,
@@ -288,8 +293,8 @@ def sobol(
 
 
 def morris(
-    model,
-    scenario,
+    model: Model,
+    scenario: Scenario | None,
     spec: UncertainSpec,
     metrics: Sequence[str | Metric] | str,
     *,

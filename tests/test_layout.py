@@ -8,6 +8,7 @@ reader); imports under ``if TYPE_CHECKING:`` are left out, as they never run.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,7 @@ def imports_of(path: Path) -> set[str]:
     return out
 
 
+@functools.cache
 def graph() -> dict[str, set[str]]:
     return {name: imports_of(path) for name, path in NAMES.items()}
 
