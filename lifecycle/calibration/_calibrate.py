@@ -63,17 +63,6 @@ class IdentifiabilityWarning(UserWarning):
 
 
 # -- 1. set-up --------------------------------------------------------------------------------
-def _control(model: Model, name: str) -> float:
-    key = name.lower().replace(" ", "_")
-    control = getattr(model, "control", None)
-    if isinstance(control, Mapping) and key in control:
-        return float(control[key])
-    const = model.constants.get(name)
-    if const is not None:
-        return float(const.default)
-    return float(getattr(model.pysd.components, key)())
-
-
 def _first(*values):
     return next(float(v) for v in values if v is not None)
 
@@ -96,7 +85,7 @@ def _start(model: Model, start, scenario, spin_up):
         scenario, at = start
     except (TypeError, ValueError):
         raise CalibrationError(f"`start` must be (scenario, time), got {start!r}") from None
-    return scenario, float(at) - _control(model, "INITIAL TIME")
+    return scenario, float(at) - model.control["initial_time"]
 
 
 def prepare(
@@ -129,9 +118,9 @@ def prepare(
             fixed.pop(const, None)
     if not evaluating and not any(p.vary for p in fitted):
         raise CalibrationError("every parameter has vary=False: nothing to fit")
-    initial = _control(model, "INITIAL TIME")
-    dt = _first(time_step, getattr(scen, "time_step", None), _control(model, "TIME STEP"))
-    horizon = _first(final_time, getattr(scen, "final_time", None), _control(model, "FINAL TIME"))
+    initial = model.control["initial_time"]
+    dt = _first(time_step, getattr(scen, "time_step", None), model.control["time_step"])
+    horizon = _first(final_time, getattr(scen, "final_time", None), model.control["final_time"])
     if not dt > 0:
         raise CalibrationError(f"bad run settings: time_step={dt}")
     series = observed_series(model, data, flows, period, weights)
