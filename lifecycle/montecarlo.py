@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from ._names import closest, find
 from .errors import LifecycleError, Problem, ScenarioError, SimulationError, UnknownParameterError
+from .limits import check_count, check_ensemble, check_seed
 from .outputs import save_figure, slug, versions, write_atomically, write_csv, write_json
 from .uncertain import UncertainSpec
 
@@ -247,6 +248,8 @@ def monte_carlo(
             raise ScenarioError(problems)
     else:
         names = default_variables(model)
+    n, seed = check_count(n, "n"), check_seed(seed)
+    check_ensemble(model, scenario, n, len(names))  # before any run: steps and memory
     samples = spec.sample(n, seed)
     ds = run_ensemble(model, samples, scenario=scenario, variables=names)
     units = {name: model.units(name) for name in names}

@@ -8,8 +8,10 @@ line where it can be found, and a fix.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import math
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -24,8 +26,10 @@ from .errors import (
     OutOfRangeError,
     Problem,
     ScenarioError,
+    SettingsError,
     UnknownParameterError,
 )
+from .limits import check_size
 from .model import CONTROL, Model, load_model
 
 TOP_KEYS = ("name", "description", "extends", "model", "params", "run")
@@ -66,21 +70,36 @@ class Scenario:
 def _line_of(text: str, key: str, section: str | None = None) -> int | None:
     """Line number (1-based) of ``key`` in a TOML text, within ``[section]`` if given, else
     at the top level (a ``[key]`` table header counts)."""
+    return _key_lines(text).get((section, key))
+
+
+@functools.lru_cache(maxsize=16)
+def _key_lines(text: str) -> dict[tuple[str | None, str], int]:
+    """Every key's first line, by (section, key): one pass over the text (looking each key
+    up by scanning made 5,000 problems take 30 s)."""
+    out: dict[tuple[str | None, str], int] = {}
     current = None
     for no, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         m = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
         if m:
             current = m.group(1).strip().strip('"')
-            if section is None and current == key:
-                return no
-            continue
-        if current != section:
+            out.setdefault((None, current), no)
             continue
         m = re.match(r'^(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_\- ]+?))\s*=', stripped)
-        if m and (m.group(1) or m.group(2) or m.group(3) or "").strip() == key:
-            return no
-    return None
+        if m:
+            key = (m.group(1) or m.group(2) or m.group(3) or "").strip()
+            out.setdefault((current, key), no)
+    return out
+
+
+def _resolve(path: Path) -> Path:
+    """``path`` made absolute with its links followed; a symbolic-link loop (which makes
+    ``Path.resolve`` raise) is left unresolved, to be reported when the file is read."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
 
 
 def _article(word: str) -> str:
@@ -131,7 +150,15 @@ def check_param(
             line,
             f"write a number, e.g. {const.default:g}",
         )
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        return None, Problem(
+            where,
+            f"'{const.name}' = a {len(str(value))}-digit number, too large for a float",
+            line,
+            f"write a number inside the range, e.g. {const.default:g}",
+        )
     if not math.isfinite(value) or not const.contains(value):
         err = OutOfRangeError(const.name, value, const.low, const.high)
         return None, Problem(where, str(err), line, "choose a value inside the range")
@@ -166,21 +193,71 @@ def _check_run(run, where: str, text: str, problems: list[Problem]) -> dict[str,
     return settings
 
 
-def _read_toml(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
+#: deepest ``extends`` chain followed (a 2,000-file chain exhausted Python's stack)
+MAX_EXTENDS = 64
+#: problems reported for one file; the rest are counted (5,000 took 30 s to report)
+MAX_PROBLEMS = 100
+
+
+def read_text(path: Path, problems: list[Problem], what: str = "scenario file") -> str | None:
+    """The text of ``path`` as UTF-8 (a byte-order mark is accepted), or None with a
+    Problem saying why not: missing, a folder, a symlink loop, binary, another encoding."""
+    where = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         problems.append(
+            Problem(where, f"{what} not found", None, "check the path (.toml or .cin files)")
+        )
+        return None
+    except IsADirectoryError:
+        problems.append(Problem(where, f"is a folder, not a {what}", None, "name a file"))
+        return None
+    except OSError as exc:
+        reason = "a symbolic link loop" if exc.errno == 40 else exc.strerror or str(exc)
+        problems.append(Problem(where, f"cannot read the {what}: {reason}", None, "name a file"))
+        return None
+    if b"\0" in data:
+        problems.append(Problem(where, f"is a binary file, not a {what}", None, "name a text file"))
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(
             Problem(
-                str(path),
-                "scenario file not found",
-                None,
-                "check the path (scenario files are .toml or .cin)",
+                where,
+                f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}; "
+                "Latin-1 or Windows-1252?)",
+                line,
+                "save the file as UTF-8",
             )
         )
-        return None, ""
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), f"cannot read the file: {exc}"))
+        return None
+
+
+def settings_problems(
+    model: Model, settings: Mapping[str, float], where: str, line: int | None = None, **over
+) -> list[Problem]:
+    """What a run of ``model`` with these ``[run]`` settings (and overrides) would refuse:
+    bad or drifting time settings, a one-row result, too many steps or too much memory
+    (:mod:`lifecycle.limits`), as a Problem of ``where``."""
+    given = {**settings, **{k: v for k, v in over.items() if v is not None}}
+    try:
+        check_size(
+            model.control,
+            **{k: given.get(k) for k in RUN_KEYS},
+            variables=len(model.variables),
+            where="[run]" if not over else "the run",
+        )
+    except SettingsError as exc:
+        return [Problem(where, str(exc), line)]
+    return []
+
+
+def _read_toml(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
+    text = read_text(path, problems)
+    if text is None:
         return None, ""
     try:
         return tomllib.loads(text), text
@@ -200,38 +277,71 @@ def _read_toml(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
         return None, text
 
 
+_CIN_LINE = re.compile(r'^\s*(?:"(?P<q>[^"]*)"|(?P<n>[^=:"]*?))\s*(?P<eq>:=|=)\s*(?P<v>.*?)\s*$')
+
+
 def _read_cin(path: Path, model: Model, problems: list[Problem]) -> dict[str, float]:
-    """A Vensim changes file: ``name = value`` lines; ``{...}`` comments are ignored."""
+    """A Vensim changes file: ``name = value`` lines; ``{...}`` comments are ignored.
+
+    Vensim's spellings are accepted: ``name := value`` and ``"quoted name" = value``. A
+    constant set twice is refused, as TOML refuses a duplicate key.
+    """
     params: dict[str, float] = {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.append(Problem(str(path), "changes file not found"))
+    text = read_text(path, problems, "changes file")
+    if text is None:
         return params
     text = re.sub(r"\{[^}]*\}", lambda m: "\n" * m.group(0).count("\n"), text)
-    for no, raw in enumerate(text.splitlines(), 1):
+    first: dict[str, int] = {}
+    start = len(problems)
+    lines = text.splitlines()
+    for no, raw in enumerate(lines, 1):
         line = raw.strip()
-        if not line or line.startswith(("#", ":")):
+        if not line or line.startswith("#"):
             continue
-        name, eq, value = line.partition("=")
-        if not eq or not name.strip():
+        if len(problems) - start >= MAX_PROBLEMS:
             problems.append(
                 Problem(
                     str(path),
-                    f"malformed line {raw.strip()!r}",
+                    f"lines {no}-{len(lines)} not checked after {MAX_PROBLEMS} problems",
                     no,
-                    "write one `name = value` a line",
+                    "fix these first",
+                )
+            )
+            break
+        m = _CIN_LINE.match(line)
+        name = m.group("q") if m and m.group("q") is not None else (m.group("n") if m else "")
+        if not m or not name.strip():
+            problems.append(
+                Problem(
+                    str(path),
+                    f"malformed line {line[:80]!r}",
+                    no,
+                    "write one `name = value` a line (Vensim's `name := value` and "
+                    '`"quoted name" = value` work too)',
                 )
             )
             continue
+        value = m.group("v")
         try:
-            number = float(value.strip())
+            number: object = float(value)
         except ValueError:
-            number = value.strip()
+            number = value
         pair, problem = check_param(model, name.strip(), number, str(path), no)
         if problem:
             problems.append(problem)
         elif pair:
+            if pair[0] in first:
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"'{name.strip()}' sets '{pair[0]}' again (already set on line "
+                        f"{first[pair[0]]})",
+                        no,
+                        "keep one of the two lines",
+                    )
+                )
+                continue
+            first[pair[0]] = no
             params[pair[0]] = pair[1]
     return params
 
@@ -243,7 +353,10 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
     if path.suffix.lower() == ".cin":
         model = model or load_model()
         params = _read_cin(path, model, problems)
-        sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+        try:
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            sha = ""
         return (
             Scenario(name=path.stem, path=path, params=params, model_path=model.path, sha256=sha),
             model,
@@ -251,7 +364,11 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
     data, text = _read_toml(path, problems)
     if data is None:
         return None, model
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()  # of the file as stored (CRLF too)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    try:  # of the file as stored (CRLF, BOM too)
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        pass
     for key in data:
         if key not in TOP_KEYS:
             hint = difflib.get_close_matches(key.lower(), TOP_KEYS, n=1, cutoff=0.6)
@@ -268,7 +385,7 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
             problems.append(Problem(where, f"'{key}' must be a string", _line_of(text, key)))
     # the model: explicit in the file, else the caller's, else the default
     if isinstance(data.get("model"), str):
-        mpath = (path.parent / data["model"]).resolve()
+        mpath = _resolve(path.parent / data["model"])
         try:
             file_model = load_model(mpath)
         except ModelFileError as exc:
@@ -294,24 +411,45 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
         model = file_model
     parent = None
     if isinstance(data.get("extends"), str):
-        ppath = (path.parent / data["extends"]).resolve()
+        ppath = _resolve(path.parent / data["extends"])
+        here = _resolve(path)
         line = _line_of(text, "extends")
-        if ppath in chain or ppath == path.resolve():
-            cycle = " -> ".join(p.name for p in (*chain, path.resolve(), ppath))
+        if ppath in chain or ppath == here:
+            cycle = " -> ".join(p.name for p in (*chain, here, ppath))
             problems.append(
                 Problem(where, f"circular extends: {cycle}", line, "remove one of the extends keys")
             )
-        elif not ppath.is_file():
+        elif len(chain) >= MAX_EXTENDS:
             problems.append(
                 Problem(
                     where,
-                    f"extends a missing file: {data['extends']}",
+                    f"extends chain deeper than {MAX_EXTENDS} files",
+                    line,
+                    "flatten the chain: copy the settings you need into fewer files",
+                )
+            )
+        elif ppath.is_dir():
+            problems.append(
+                Problem(
+                    where,
+                    f"extends a folder, not a file: {data['extends']}",
+                    line,
+                    "name the scenario file inside it",
+                )
+            )
+        elif not ppath.is_file():
+            broken = os.path.islink(ppath)
+            problems.append(
+                Problem(
+                    where,
+                    f"extends a {'broken or looping symbolic link' if broken else 'missing file'}"
+                    f": {data['extends']}",
                     line,
                     "give a path relative to this file",
                 )
             )
         else:
-            parent, model = _load(ppath, model, problems, (*chain, path.resolve()))
+            parent, model = _load(ppath, model, problems, (*chain, here))
     model = model or load_model()
     params: dict[str, float] = dict(parent.params) if parent else {}
     raw = data.get("params", {})
@@ -319,7 +457,19 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
         problems.append(Problem(where, "[params] must be a table", _line_of(text, "params")))
         raw = {}
     first: dict[str, tuple[str, int | None]] = {}  # constant -> (spelling, line) in this file
-    for name, value in raw.items():
+    start = len(problems)
+    for k, (name, value) in enumerate(raw.items()):
+        if len(problems) - start >= MAX_PROBLEMS:
+            problems.append(
+                Problem(
+                    where,
+                    f"{len(raw) - k} more entries of [params] not checked after "
+                    f"{MAX_PROBLEMS} problems",
+                    None,
+                    "fix these first",
+                )
+            )
+            break
         line = _line_of(text, name, "params")
         pair, problem = check_param(model, name, value, where, line)
         if problem:
@@ -340,8 +490,19 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
             first[pair[0]] = (name, line)
             params[pair[0]] = pair[1]
     settings = dict(parent.run_settings) if parent else {}
+    before = len(problems)
     if "run" in data:
         settings.update(_check_run(data["run"], where, text, problems))
+    run_line = next(
+        (
+            _line_of(text, k, "run")
+            for k in RUN_KEYS
+            if isinstance(data.get("run"), dict) and k in data["run"]
+        ),
+        None,
+    )
+    if len(problems) == before:  # the settings' own problems first, then their sum
+        problems.extend(settings_problems(model, settings, where, run_line))
     name = data.get("name") if isinstance(data.get("name"), str) else path.stem
     desc = data.get("description") if isinstance(data.get("description"), str) else ""
     scen = Scenario(
@@ -412,6 +573,7 @@ def parse_assignments(items: Iterable[str], model: Model, where: str = "--set") 
     """Parse ``NAME=VALUE`` strings (``--set``) with the same checks as a scenario file."""
     problems: list[Problem] = []
     params: dict[str, float] = {}
+    spelled: dict[str, str] = {}
     for item in items:
         name, eq, value = item.partition("=")
         if not eq or not name.strip():
@@ -431,8 +593,18 @@ def parse_assignments(items: Iterable[str], model: Model, where: str = "--set") 
         pair, problem = check_param(model, name.strip(), number, where, None)
         if problem:
             problems.append(problem)
+        elif pair and pair[0] in spelled:
+            problems.append(
+                Problem(
+                    where,
+                    f"'{item}' sets '{pair[0]}' again (already set by '{spelled[pair[0]]}')",
+                    None,
+                    "give each constant once",
+                )
+            )
         elif pair:
             params[pair[0]] = pair[1]
+            spelled[pair[0]] = item
     if problems:
         raise ScenarioError(problems)
     return params

@@ -36,6 +36,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from .errors import LifecycleError, MetricError, SensitivityError, SimulationError
+from .limits import check_ensemble, check_seed
 from .montecarlo import check_overlap, run_ensemble, scenario_params
 from .outputs import save_figure, versions, write_atomically, write_csv, write_json
 from .uncertain import UncertainSpec
@@ -366,6 +367,9 @@ def sobol(
         p = 1 << (n - 1).bit_length()
         raise SensitivityError(f"Sobol' sampling needs n a power of two, not {n} (fix: use {p})")
     metrics = parse_metrics(metrics, model, scenario)
+    d = len(spec.names)
+    seed = check_seed(seed)
+    check_ensemble(model, scenario, n * (2 * d + 2 if calc_second_order else d + 2), len(metrics))
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     problem = _problem(spec)
@@ -456,6 +460,8 @@ def morris(
     n = _check_size(n, "n", 2)
     levels = _check_size(num_levels, "num_levels", 2)
     metrics = parse_metrics(metrics, model, scenario)
+    seed = check_seed(seed)
+    check_ensemble(model, scenario, n * (len(spec.names) + 1), len(metrics))
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     problem = _problem(spec)

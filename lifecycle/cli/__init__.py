@@ -88,6 +88,38 @@ class LifecycleGroup(click.Group):
             ctx.exit(exc.exit_code)
 
 
+class Number(click.ParamType):
+    """A finite number (NaN, infinities and, with ``positive``, zero and negatives refused
+    with the option's name), so that no option reaches a run unchecked."""
+
+    name = "number"
+
+    def __init__(self, positive: bool = True):
+        self.positive = positive
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            number = value
+        else:
+            try:
+                number = float(str(value).strip())
+            except (ValueError, OverflowError):
+                self.fail(f"{value!r} is not a number", param, ctx)
+        if number != number or number in (float("inf"), float("-inf")):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.positive and number <= 0:
+            self.fail(f"{value!r} must be positive", param, ctx)
+        return number
+
+
+#: a positive, finite number (times, time steps)
+POSITIVE = Number(positive=True)
+#: any finite number (offsets)
+FINITE = Number(positive=False)
+#: a sampling seed: what numpy accepts
+SEED = click.IntRange(0, 2**32 - 1)
+
+
 def model_option(f):
     return click.option(
         "--model",

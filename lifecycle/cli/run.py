@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import Problem, ScenarioError
+from ..errors import Problem, ScenarioError, SettingsError
 from ..model import Model, load_model
-from . import command_line, force_option, model_option, split_names, version_option
+from . import POSITIVE, command_line, force_option, model_option, split_names, version_option
 
 
 def _model(path: Path | None) -> Model:
@@ -78,8 +78,8 @@ def _resolve_vars(model: Model, names: list[str] | None) -> list[str] | None:
     multiple=True,
     help="Variables to write, comma-separated (default: every computed variable).",
 )
-@click.option("--final-time", type=float, help="Override FINAL TIME (years).")
-@click.option("--time-step", type=float, help="Override TIME STEP (years).")
+@click.option("--final-time", type=POSITIVE, help="Override FINAL TIME (years).")
+@click.option("--time-step", type=POSITIVE, help="Override TIME STEP (years).")
 @click.option(
     "--set",
     "assignments",
@@ -127,7 +127,6 @@ def run(
     from ..runner import run_scenarios, write_results
     from ..scenarios import parse_assignments
 
-    _check_times(final_time, time_step)
     # the files' and --set's problems, reported together
     model, scens, problems = _load(scenarios, model_path)
     try:
@@ -137,6 +136,7 @@ def run(
     if problems:
         raise ScenarioError(problems)
     names = _resolve_vars(model, split_names(variables))
+    _check_runs(model, scens, names, final_time=final_time, time_step=time_step)
     inputs = [*scenarios, *(s.path for s in scens if s.path)]
     check_folder(outdir, force=force, inputs=inputs)  # before anything runs
     results = run_scenarios(
@@ -165,11 +165,25 @@ def run(
     click.secho(f"{len(results)} scenario(s) written to {out}/", err=True, fg="green")
 
 
-def _check_times(final_time, time_step):
-    if final_time is not None and final_time <= 0:
-        raise click.BadParameter("must be positive", param_hint="--final-time")
-    if time_step is not None and time_step <= 0:
-        raise click.BadParameter("must be positive", param_hint="--time-step")
+def _check_runs(model: Model, scens, names, **overrides) -> None:
+    """Every scenario's settings with the options' overrides, as the run would see them:
+    refused before the first run (:func:`lifecycle.scenarios.settings_problems`)."""
+    from ..limits import check_size
+
+    problems = []
+    for s in scens:
+        settings = {**s.run_settings, **{k: v for k, v in overrides.items() if v is not None}}
+        try:
+            check_size(
+                model.control,
+                **settings,
+                variables=len(names) if names else len(model.variables),
+                where=f"scenario '{s.name}'",
+            )
+        except SettingsError as exc:
+            problems.append(Problem(str(s.path or s.name), str(exc)))
+    if problems:
+        raise ScenarioError(problems)
 
 
 @click.command()
