@@ -22,6 +22,7 @@ The root itself is never raised: every raise names what went wrong by its class.
     ├── CalibrationError(ValueError)              a calibration that cannot run as set up
     ├── SensitivityError(ValueError)              a sensitivity analysis that cannot run
     │   └── MetricError(SensitivityError)         metrics that cannot be parsed
+    ├── CheckError(ValueError)                    a behaviour check that cannot run as set up
     ├── UnsupportedFunctionError(NotImplementedError)  a construct the batch engine lacks
     └── SimulationError(RuntimeError)             exit code 1: a run that started and failed
 """
@@ -145,6 +146,11 @@ class MetricError(SensitivityError):
     def __init__(self, messages: list[str]):
         self.messages = list(messages)
         super().__init__("\n".join(self.messages))
+
+
+class CheckError(LifecycleError, ValueError):
+    """Behaviour checks set up so that they cannot run (``lifecycle check``: discovery
+    without the ``prim`` package or without uncertain constants, an output it cannot write)."""
 
 
 class UnsupportedFunctionError(LifecycleError, NotImplementedError):

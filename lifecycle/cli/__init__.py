@@ -47,6 +47,7 @@ COMMANDS: dict[str, str] = {
     "montecarlo": "lifecycle.cli.analysis:montecarlo_command",
     "sensitivity": "lifecycle.cli.analysis:sensitivity_command",
     "calibrate": "lifecycle.cli.calibrate:calibrate_command",
+    "check": "lifecycle.cli.check:check_command",
 }
 
 

@@ -1,0 +1,213 @@
+"""Run checks: once at the model's values, or over an ensemble of parameter draws.
+
+Every run goes through :func:`lifecycle.ensemble.ensemble` (the vectorised batch engine, or
+PySD for a model the batch engine cannot compile): one batch per scenario, every scenario
+on the same table of draws, so that a check comparing two scenarios compares them on the
+same parameters. A constant that a scenario sets to something other than the model's value
+keeps the scenario's value in every run (the scenario's statement); the draws vary the rest.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._ensemble import ensemble
+from ..errors import ArgumentError
+from ..uncertain import UncertainSpec
+from .files import Check, CheckSet, RunSpec
+
+#: two-sided 95 % normal quantile for the Wilson interval
+Z95 = float(stats.norm.ppf(0.975))
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a binomial share ``k / n`` (95 % by default).
+
+    Unlike the normal approximation it stays inside [0, 1] and is not empty at k = 0 or n.
+    """
+    if n <= 0:
+        return float("nan"), float("nan")
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass
+class Outcome:
+    """One check's result over the runs (one run at the model's values, or an ensemble).
+
+    Attributes
+    ----------
+    held : per run, whether the condition holds (a run with a NaN metric does not).
+    values : per metric of the check, its value in each run.
+    failed_runs : runs in which a metric could not be computed (the simulation failed).
+    """
+
+    check: Check
+    held: np.ndarray
+    values: list[np.ndarray]
+    failed_runs: int = 0
+
+    @property
+    def n(self) -> int:
+        return int(len(self.held))
+
+    @property
+    def k(self) -> int:
+        return int(self.held.sum())
+
+    @property
+    def share(self) -> float:
+        return self.k / self.n if self.n else float("nan")
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson(self.k, self.n)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.held.all())
+
+    def failures(self, i: int = 0) -> list[dict]:
+        return self.check.condition.failures(self.values, i)
+
+
+@dataclass
+class CheckReport:
+    """The outcome of every check, with what was run (for the table, files and figure)."""
+
+    checkset: CheckSet
+    outcomes: list[Outcome]
+    samples: pd.DataFrame | None = None
+    spec: UncertainSpec | None = None
+    seed: int | None = None
+    min_share: float | None = None
+    engine: str = ""
+    held_by_scenario: dict[str, list[str]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    discoveries: dict = field(default_factory=dict)
+
+    @property
+    def ensemble(self) -> bool:
+        return self.spec is not None
+
+    @property
+    def n(self) -> int:
+        return self.outcomes[0].n if self.outcomes else 0
+
+    def ok(self, outcome: Outcome) -> bool:
+        """Whether a check passes: it holds in the single run, or (ensemble) its share is at
+        least ``min_share`` (every ensemble check passes when no ``min_share`` is given)."""
+        if not self.ensemble:
+            return outcome.passed
+        return self.min_share is None or outcome.share >= self.min_share
+
+    @property
+    def all_ok(self) -> bool:
+        return all(self.ok(o) for o in self.outcomes)
+
+
+def simulate(
+    checkset: CheckSet, samples: pd.DataFrame, *, engine: str = "auto"
+) -> tuple[dict[RunSpec, object], dict[str, list[str]], str]:
+    """One batch per run of ``checkset`` on the rows of ``samples``; returns the datasets,
+    the sampled constants each scenario holds at its own value, and the engine used."""
+    model = checkset.model
+    data = {}
+    held: dict[str, list[str]] = {}
+    used = set()
+    for spec in checkset.runs():
+        scen = checkset.scenario_for(spec)
+        fixed = [
+            c
+            for c in samples.columns
+            if c in scen.params and scen.params[c] != model.parameters[c].default
+        ]
+        if fixed:
+            held[spec.key] = fixed
+        ds = ensemble(
+            model,
+            samples.drop(columns=fixed),
+            scenario=scen,
+            variables=checkset.variables(spec),
+            engine=engine,
+        )
+        used.add(str(ds.attrs.get("engine", engine)))
+        data[spec] = ds
+    return data, held, ", ".join(sorted(used))
+
+
+def evaluate(checkset: CheckSet, data: dict) -> list[Outcome]:
+    """Every check's truth per run from the simulated datasets."""
+    out = []
+    for c in checkset.checks:
+        values = []
+        for m in c.metrics:
+            spec = RunSpec(_path(m.scenario)) if m.scenario else c.run
+            values.append(np.asarray(m.evaluate(data[spec]), dtype=float))
+        held = c.condition.evaluate(values)
+        bad = np.zeros(len(held), dtype=bool)
+        for v in values:
+            bad |= ~np.isfinite(v)
+        out.append(Outcome(c, held, values, int(bad.sum())))
+    return out
+
+
+def _path(p):
+    from pathlib import Path
+
+    return Path(p)
+
+
+def run_checks(
+    checkset: CheckSet,
+    *,
+    spec: UncertainSpec | None = None,
+    n: int = 1000,
+    seed: int | None = 1234,
+    min_share: float | None = None,
+    engine: str = "auto",
+) -> CheckReport:
+    """Run every check at the model's values, or (with ``spec``) over ``n`` Latin-hypercube
+    draws of the uncertain constants.
+
+    Examples
+    --------
+    >>> cs = load_checks(["checks/"])                                  # doctest: +SKIP
+    >>> report = run_checks(cs)                                        # doctest: +SKIP
+    >>> report.all_ok                                                  # doctest: +SKIP
+    >>> spec = load_uncertain("scenarios/uncertain/plausible.toml", cs.model)  # doctest: +SKIP
+    >>> report = run_checks(cs, spec=spec, n=200, seed=1)              # doctest: +SKIP
+    >>> [(o.check.name, o.share, o.interval) for o in report.outcomes]  # doctest: +SKIP
+    """
+    if min_share is not None and not 0 <= min_share <= 1:
+        raise ArgumentError(f"`min_share` must lie in [0, 1], not {min_share:g}")
+    t0 = time.perf_counter()
+    if spec is None:
+        samples = pd.DataFrame(index=pd.RangeIndex(1, name="run"))
+    else:
+        samples = spec.sample(n, seed)
+    t1 = time.perf_counter()
+    data, held, engine_used = simulate(checkset, samples, engine=engine)
+    t2 = time.perf_counter()
+    outcomes = evaluate(checkset, data)
+    t3 = time.perf_counter()
+    return CheckReport(
+        checkset=checkset,
+        outcomes=outcomes,
+        samples=samples if spec is not None else None,
+        spec=spec,
+        seed=seed if spec is not None else None,
+        min_share=min_share,
+        engine=engine_used,
+        held_by_scenario=held,
+        seconds={"sampling": t1 - t0, "simulation": t2 - t1, "evaluation": t3 - t2},
+    )
