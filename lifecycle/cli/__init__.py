@@ -7,7 +7,8 @@ This module holds the group, the one place where errors become messages and exit
 and the options every command shares. The commands live in modules named for what they
 hold and are imported only when used:
 
-- :mod:`lifecycle.cli.run`: ``run``, ``compare``, ``stages``, ``validate``, ``params``
+- :mod:`lifecycle.cli.run`: ``run``, ``compare``, ``stages``, ``validate``, ``params``,
+  ``vars``
 - :mod:`lifecycle.cli.analysis`: ``montecarlo``, ``sensitivity``
 - :mod:`lifecycle.cli.calibrate`: ``calibrate``
 
@@ -44,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "stages": "lifecycle.cli.run:stages",
     "validate": "lifecycle.cli.run:validate",
     "params": "lifecycle.cli.run:params",
+    "vars": "lifecycle.cli.run:variables",
     "montecarlo": "lifecycle.cli.analysis:montecarlo_command",
     "sensitivity": "lifecycle.cli.analysis:sensitivity_command",
     "calibrate": "lifecycle.cli.calibrate:calibrate_command",
@@ -166,8 +168,10 @@ def cli():
     \b
     Example:
       lifecycle validate scenarios/*.toml
-      lifecycle run scenarios/*.toml -o results
-      lifecycle compare scenarios/baseline.toml scenarios/disruptive_shock.toml -o shock.png
+      lifecycle run scenarios/*.toml                  # into results/run
+      lifecycle compare scenarios/baseline.toml scenarios/disruptive_shock.toml \\
+          -o results/shock.png
+      lifecycle vars --search trust
     """
 
 
