@@ -37,6 +37,12 @@ docs: $(STAMP)
 	    scenarios/shock_with_renewal.toml scenarios/networking_initiative.toml \
 	    --vars "Firms,Employment,Member Share,Relative Technology" -o docs/comparison.png \
 	    --force > /dev/null
+	@# stock-and-flow diagrams (overview and one per sector) and the loops-by-stage figure;
+	@# --force: a fresh clone has the committed figures without their (ignored) manifests
+	$(BIN)/lifecycle diagram --sector all --format svg -o docs/diagrams --force > /dev/null
+	$(BIN)/lifecycle diagram -o docs/diagrams/overview.png --force > /dev/null
+	$(BIN)/lifecycle loops scenarios/baseline.toml scenarios/shock_with_renewal.toml \
+	    -o docs/loops --force > /dev/null
 
 clean:
 	rm -rf $(OUT) .pytest_cache .ruff_cache

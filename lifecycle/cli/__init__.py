@@ -50,6 +50,10 @@ COMMANDS: dict[str, str] = {
     "sensitivity": "lifecycle.cli.analysis:sensitivity_command",
     "calibrate": "lifecycle.cli.calibrate:calibrate_command",
     "check": "lifecycle.cli.check:check_command",
+    "loops": "lifecycle.cli.explain:loops_command",
+    "diagram": "lifecycle.cli.explain:diagram_command",
+    "doc": "lifecycle.cli.explain:doc_command",
+    "export": "lifecycle.cli.explain:export_command",
 }
 
 

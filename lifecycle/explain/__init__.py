@@ -1,0 +1,12 @@
+"""See and explain a model: diagrams, a model reference, loop dominance, XMILE export.
+
+- :mod:`.structure`: sectors, equations and causal links of a ``.mdl`` model;
+- :mod:`.loops`: Loops That Matter through pysimlin: loop scores, dominance periods, the
+  dominant loops of each life-cycle stage; named loops (``<model>.loops.toml``);
+- :mod:`.report`: ``lifecycle loops``: tables and the figure;
+- :mod:`.diagram`: ``lifecycle diagram``: stock-and-flow diagrams (overview, sectors);
+- :mod:`.doc`: ``lifecycle doc``: the self-contained HTML model reference;
+- :mod:`.export`: ``lifecycle export --xmile``.
+
+All need pysimlin (the ``simlin`` extra).
+"""
