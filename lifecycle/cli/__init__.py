@@ -69,6 +69,10 @@ class LifecycleGroup(click.Group):
             module, _, attr = COMMANDS[name].partition(":")
             cmd = getattr(import_module(module), attr)
             cmd.context_settings = {**CONTEXT, **(cmd.context_settings or {})}
+            # click caches the help option at the first use of the command (a test that
+            # invokes the command object directly): rebuild it with the group's -h
+            if getattr(cmd, "_help_option", None) is not None:
+                cmd._help_option = None
             self.add_command(cmd, name)
         return super().get_command(ctx, name)
 
