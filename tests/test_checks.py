@@ -326,6 +326,8 @@ def test_ensemble_share_is_the_analytic_one(tmp_path):
     rec = json.loads((out / "checks.json").read_text())
     assert rec["ensemble"]["n"] == 200 and rec["ensemble"]["seed"] == 3
     assert rec["checks"][0]["held"] == 140
+    # the model's values (X1 = 0.5, Y(1) = 3) ride along outside the share
+    assert rec["checks"][0]["at_model_values"] == {"passed": True, "values": {"final(Y)": 3.0}}
 
 
 def test_every_scenario_of_a_draw_shares_its_parameters(tmp_path):

@@ -12,7 +12,9 @@ share of the draws inside it that fail. The box reported is, on the trajectory P
 the one with the largest coverage among those with density at least ``density`` (0.8 by
 default, as the EMA workbench's threshold; of equal coverages the densest), else the
 densest. Its restrictions carry PRIM's
-quasi-p values (a one-sided binomial test of each restriction, Bryant and Lempert).
+quasi-p values (a one-sided binomial test of each restriction, Bryant and Lempert); while
+the largest is above 0.05 that restriction is dropped (PRIM's ``drop_restriction``) and the
+box's coverage and density are those of the box without it.
 
 The ranking of the constants is the Kolmogorov-Smirnov distance between the values of a
 constant in failing and in holding draws (0: the constant does not separate them; 1: it
@@ -35,6 +37,8 @@ DENSITY = 0.8
 #: at most this many boxes per check; a further box must cover at least MIN_COVERAGE
 MAX_BOXES = 3
 MIN_COVERAGE = 0.1
+#: restrictions with a larger quasi-p value are dropped from a box
+QP_MAX = 0.05
 #: fewer failing (or holding) draws than this give no box: PRIM would fit noise
 MIN_CASES = 10
 
@@ -62,6 +66,7 @@ class Box:
     density: float
     mass: float
     runs: int
+    dropped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -69,6 +74,7 @@ class Box:
             "density": self.density,
             "mass": self.mass,
             "runs": self.runs,
+            "dropped_restrictions": list(self.dropped),
             "limits": {
                 str(k): {c: float(v) for c, v in row.items()} for k, row in self.limits.iterrows()
             },
@@ -113,15 +119,26 @@ class Discovery:
                 f"  box {k}: coverage {b.coverage:.2f}, density {b.density:.2f} "
                 f"({b.runs} runs, {100 * b.mass:.0f} % of the draws)"
             )
+            if b.density < self.density_target:
+                lines.append(
+                    f"    (no box reaches density {self.density_target:g}; the densest PRIM "
+                    "found, less the restrictions dropped below)"
+                )
             for const, row in b.limits.iterrows():
                 lines.append(
                     f"    {const} in [{row['min']:.4g}, {row['max']:.4g}]"
                     f"  (drawn {row['drawn_min']:.4g} to {row['drawn_max']:.4g}; "
                     f"quasi-p {row['qp']:.2g})"
                 )
-        top = self.ranking.head(5)
-        ranks = ", ".join(f"{c} {r['ks']:.2f}" for c, r in top.iterrows())
-        lines.append(f"  ranking (Kolmogorov-Smirnov distance, failing vs holding): {ranks}")
+            if b.dropped:
+                lines.append(
+                    f"    restrictions dropped as no better than chance (quasi-p > {QP_MAX:g}): "
+                    + ", ".join(b.dropped)
+                )
+        if min(self.failing, self.n - self.failing) >= MIN_CASES:
+            top = self.ranking.head(5)
+            ranks = ", ".join(f"{c} {r['ks']:.2f}" for c, r in top.iterrows())
+            lines.append(f"  ranking (Kolmogorov-Smirnov distance, failing vs holding): {ranks}")
         return lines
 
     def plot_tradeoff(self, ax, name: str) -> None:
@@ -165,6 +182,22 @@ def ranking(samples: pd.DataFrame, failing: np.ndarray) -> pd.DataFrame:
         res = stats.ks_2samp(x[failing], x[~failing])
         rows.append({"constant": c, "ks": float(res.statistic), "p": float(res.pvalue)})
     return pd.DataFrame(rows).set_index("constant").sort_values("ks", ascending=False)
+
+
+def _drop_insignificant(box) -> list[str]:
+    """Drop, one at a time, the restriction with the largest quasi-p value while it is above
+    :data:`QP_MAX` (PRIM's ``drop_restriction``, as an analyst does by hand in the EMA
+    workbench): a restriction no better than chance says nothing about the failure."""
+    dropped: list[str] = []
+    while True:
+        lim = box.limits
+        if len(lim) <= 1:
+            return dropped
+        worst = str(lim["qp values"].idxmax())
+        if not lim.loc[worst, "qp values"] > QP_MAX:
+            return dropped
+        box.drop_restriction(worst)
+        dropped.append(worst)
 
 
 def discover(
@@ -215,11 +248,12 @@ def discover(
             box.select(i)
             if trajectory is None:
                 trajectory, chosen = t.copy(), i
-            row = t.iloc[i]
+            dropped = _drop_insignificant(box)
             # coverage of all failing draws (PRIM's own is of the draws left by earlier boxes)
             inside = np.asarray(box.yi)
             cov = float(failing[inside].sum() / n_fail)
-            if boxes and (cov < MIN_COVERAGE or row["density"] < density):
+            dens = float(failing[inside].mean()) if len(inside) else 0.0
+            if boxes and (cov < MIN_COVERAGE or dens < density):
                 break
             lim = box.limits.rename(columns={"qp values": "qp"})
             lim = lim.join(drawn.rename(columns={"min": "drawn_min", "max": "drawn_max"}))
@@ -227,12 +261,13 @@ def discover(
                 Box(
                     lim[["min", "max", "qp", "drawn_min", "drawn_max"]],
                     cov,
-                    float(row["density"]),
+                    dens,
                     float(len(inside) / len(failing)),
                     int(len(inside)),
+                    dropped,
                 )
             )
-            if row["density"] < density:
+            if dens < density:
                 break
     return Discovery(
         n_fail,

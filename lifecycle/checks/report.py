@@ -60,15 +60,19 @@ def render(report: CheckReport) -> str:
     lines = []
     if report.ensemble:
         ms = report.min_share
-        head = f"{'check':<{width}}{'share':>7}  {'95 % interval':<15}{'n':>6}  result"
+        head = (
+            f"{'check':<{width}}{'share':>7}  {'95 % interval':<15}{'n':>6}  "
+            f"{'model values':<14}result"
+        )
         lines.append(head)
         for o in report.outcomes:
             lo, hi = o.interval
             result = "-" if ms is None else ("pass" if report.ok(o) else f"FAIL (< {ms:g})")
             extra = f"  ({o.failed_runs} runs failed)" if o.failed_runs else ""
+            nom = "-" if o.nominal is None else ("holds" if o.nominal.passed else "fails")
             lines.append(
                 f"{o.check.name:<{width}}{o.share:>7.3f}  [{lo:.3f}, {hi:.3f}]  {o.n:>6}  "
-                f"{result}{extra}"
+                f"{nom:<14}{result}{extra}"
             )
         n_bad = sum(not report.ok(o) for o in report.outcomes)
         summary = f"{len(report.outcomes)} checks over {report.n} runs (seed {report.seed})"
@@ -130,6 +134,13 @@ def record(report: CheckReport, command: list[str]) -> dict:
         }
         if report.ensemble:
             lo, hi = o.interval
+            if o.nominal is not None:
+                item["at_model_values"] = {
+                    "passed": o.nominal.passed,
+                    "values": {
+                        str(m): _num(v[0]) for m, v in zip(c.metrics, o.nominal.values, strict=True)
+                    },
+                }
             item.update(
                 share=o.share,
                 low=lo,

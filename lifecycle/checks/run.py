@@ -55,6 +55,8 @@ class Outcome:
     held: np.ndarray
     values: list[np.ndarray]
     failed_runs: int = 0
+    #: in an ensemble, the same check at the model's values (outside the share)
+    nominal: Outcome | None = None
 
     @property
     def n(self) -> int:
@@ -154,11 +156,18 @@ def evaluate(checkset: CheckSet, data: dict) -> list[Outcome]:
             spec = RunSpec(_path(m.scenario)) if m.scenario else c.run
             values.append(np.asarray(m.evaluate(data[spec]), dtype=float))
         held = c.condition.evaluate(values)
-        bad = np.zeros(len(held), dtype=bool)
-        for v in values:
-            bad |= ~np.isfinite(v)
-        out.append(Outcome(c, held, values, int(bad.sum())))
+        out.append(Outcome(c, held, values, _bad(values)))
     return out
+
+
+def _bad(values: list[np.ndarray]) -> int:
+    """Runs in which some metric is not finite (the simulation failed)."""
+    if not values:
+        return 0
+    bad = np.zeros(len(values[0]), dtype=bool)
+    for v in values:
+        bad |= ~np.isfinite(v)
+    return int(bad.sum())
 
 
 def _path(p):
@@ -196,9 +205,25 @@ def run_checks(
     else:
         samples = spec.sample(n, seed)
     t1 = time.perf_counter()
-    data, held, engine_used = simulate(checkset, samples, engine=engine)
+    # in an ensemble, one more row at the model's values rides along in every batch
+    nominal = None
+    if spec is not None:
+        model = checkset.model
+        row = pd.DataFrame([{c: model.parameters[c].default for c in samples.columns}])
+        batch = pd.concat([samples, row], ignore_index=True)
+    else:
+        batch = samples
+    data, held, engine_used = simulate(checkset, batch, engine=engine)
     t2 = time.perf_counter()
     outcomes = evaluate(checkset, data)
+    if spec is not None:
+        nominal = [Outcome(o.check, o.held[-1:], [v[-1:] for v in o.values]) for o in outcomes]
+        outcomes = [
+            Outcome(o.check, o.held[:-1], [v[:-1] for v in o.values], _bad(o.values[:-1]))
+            for o in outcomes
+        ]
+        for o, nom in zip(outcomes, nominal, strict=True):
+            o.nominal = nom
     t3 = time.perf_counter()
     return CheckReport(
         checkset=checkset,

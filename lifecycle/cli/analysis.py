@@ -16,7 +16,7 @@ import click
 
 from ..errors import ScenarioError
 from ..model import load_model
-from ..montecarlo import check_overlap, monte_carlo
+from ..montecarlo import monte_carlo
 from ..outputs import check_folder
 from ..scenarios import load_scenario
 from ..sensitivity import morris, sobol
@@ -48,7 +48,7 @@ def _inputs(scenario: Path, uncertain: Path, model_path: Path | None):
         problems += exc.problems
     if problems:
         raise ScenarioError(problems)
-    replaced = check_overlap(spec, scen)
+    replaced = spec.replaced(scen)
     if replaced:
         click.secho(
             f"note: {uncertain} replaces the value {scenario} sets for "
