@@ -23,7 +23,11 @@ import math
 import os
 from collections.abc import Mapping
 
-from .errors import ArgumentError, SettingsError
+from ._readers import line_of
+from .errors import ArgumentError, Problem, SettingsError
+
+#: the keys of a scenario's [run] table
+RUN_KEYS = ("final_time", "time_step", "saveper")
 
 _DEFAULT_STEPS = 1_000_000
 _DEFAULT_TOTAL = 2_000_000_000
@@ -238,3 +242,61 @@ def check_ensemble(model, scenario, runs: int, variables: int, *, what: str = "-
         where=f"{fmt(runs)} runs of '{name}'" if name else f"{fmt(runs)} runs",
         fewer_runs=what,
     )
+
+
+def _positive(value) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value) and value > 0
+    except OverflowError:  # a 400-digit integer
+        return False
+
+
+def run_table(run, where: str, text: str, problems: list[Problem]) -> dict[str, float]:
+    """The ``[run]`` table of a scenario file: known keys, each a positive finite number;
+    the problems (with their lines in ``text``) are appended to ``problems``."""
+    settings: dict[str, float] = {}
+    if not isinstance(run, dict):
+        problems.append(Problem(where, "[run] must be a table", line_of(text, "run")))
+        return settings
+    for key, value in run.items():
+        line = line_of(text, key, "run")
+        if key not in RUN_KEYS:
+            problems.append(
+                Problem(
+                    where,
+                    f"unknown setting '{key}' in [run]",
+                    line,
+                    "use one of " + ", ".join(RUN_KEYS),
+                )
+            )
+        elif not _positive(value):
+            problems.append(
+                Problem(where, f"[run] {key} must be a positive number, got {value!r}", line)
+            )
+        else:
+            settings[key] = float(value)
+    ts, ft = settings.get("time_step"), settings.get("final_time")
+    if ts is not None and ft is not None and ts > ft:
+        problems.append(Problem(where, "[run] time_step is larger than final_time", None))
+    return settings
+
+
+def settings_problems(
+    model, settings: Mapping[str, float], where: str, line: int | None = None, **over
+) -> list[Problem]:
+    """What a run of ``model`` with these ``[run]`` settings (and overrides) would refuse:
+    bad or drifting time settings, a one-row result, too many steps or too much memory
+    (:mod:`lifecycle.limits`), as a Problem of ``where``."""
+    given = {**settings, **{k: v for k, v in over.items() if v is not None}}
+    try:
+        check_size(
+            model.control,
+            **{k: given.get(k) for k in RUN_KEYS},
+            variables=len(model.variables),
+            where="[run]" if not over else "the run",
+        )
+    except SettingsError as exc:
+        return [Problem(where, str(exc), line)]
+    return []

@@ -8,17 +8,16 @@ line where it can be found, and a fix.
 from __future__ import annotations
 
 import difflib
-import functools
 import hashlib
 import math
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._names import did_you_mean
+from ._readers import MAX_PROBLEMS, line_of, read_text, read_toml, resolve
 from .errors import (
     LifecycleError,
     ModelFileError,
@@ -26,14 +25,12 @@ from .errors import (
     OutOfRangeError,
     Problem,
     ScenarioError,
-    SettingsError,
     UnknownParameterError,
 )
-from .limits import check_size
+from .limits import RUN_KEYS, run_table, settings_problems
 from .model import CONTROL, Model, load_model
 
 TOP_KEYS = ("name", "description", "extends", "model", "params", "run")
-RUN_KEYS = ("final_time", "time_step", "saveper")
 
 
 @dataclass
@@ -65,41 +62,6 @@ class Scenario:
             )
             if v is not None
         }
-
-
-def _line_of(text: str, key: str, section: str | None = None) -> int | None:
-    """Line number (1-based) of ``key`` in a TOML text, within ``[section]`` if given, else
-    at the top level (a ``[key]`` table header counts)."""
-    return _key_lines(text).get((section, key))
-
-
-@functools.lru_cache(maxsize=16)
-def _key_lines(text: str) -> dict[tuple[str | None, str], int]:
-    """Every key's first line, by (section, key): one pass over the text (looking each key
-    up by scanning made 5,000 problems take 30 s)."""
-    out: dict[tuple[str | None, str], int] = {}
-    current = None
-    for no, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        m = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
-        if m:
-            current = m.group(1).strip().strip('"')
-            out.setdefault((None, current), no)
-            continue
-        m = re.match(r'^(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_\- ]+?))\s*=', stripped)
-        if m:
-            key = (m.group(1) or m.group(2) or m.group(3) or "").strip()
-            out.setdefault((current, key), no)
-    return out
-
-
-def _resolve(path: Path) -> Path:
-    """``path`` made absolute with its links followed; a symbolic-link loop (which makes
-    ``Path.resolve`` raise) is left unresolved, to be reported when the file is read."""
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):
-        return Path(os.path.abspath(path))
 
 
 def _article(word: str) -> str:
@@ -165,118 +127,8 @@ def check_param(
     return (const.name, value), None
 
 
-def _check_run(run, where: str, text: str, problems: list[Problem]) -> dict[str, float]:
-    settings: dict[str, float] = {}
-    if not isinstance(run, dict):
-        problems.append(Problem(where, "[run] must be a table", _line_of(text, "run")))
-        return settings
-    for key, value in run.items():
-        line = _line_of(text, key, "run")
-        if key not in RUN_KEYS:
-            problems.append(
-                Problem(
-                    where,
-                    f"unknown setting '{key}' in [run]",
-                    line,
-                    "use one of " + ", ".join(RUN_KEYS),
-                )
-            )
-        elif not _is_number(value) or not math.isfinite(value) or value <= 0:
-            problems.append(
-                Problem(where, f"[run] {key} must be a positive number, got {value!r}", line)
-            )
-        else:
-            settings[key] = float(value)
-    ts, ft = settings.get("time_step"), settings.get("final_time")
-    if ts is not None and ft is not None and ts > ft:
-        problems.append(Problem(where, "[run] time_step is larger than final_time", None))
-    return settings
-
-
 #: deepest ``extends`` chain followed (a 2,000-file chain exhausted Python's stack)
 MAX_EXTENDS = 64
-#: problems reported for one file; the rest are counted (5,000 took 30 s to report)
-MAX_PROBLEMS = 100
-
-
-def read_text(path: Path, problems: list[Problem], what: str = "scenario file") -> str | None:
-    """The text of ``path`` as UTF-8 (a byte-order mark is accepted), or None with a
-    Problem saying why not: missing, a folder, a symlink loop, binary, another encoding."""
-    where = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        problems.append(
-            Problem(where, f"{what} not found", None, "check the path (.toml or .cin files)")
-        )
-        return None
-    except IsADirectoryError:
-        problems.append(Problem(where, f"is a folder, not a {what}", None, "name a file"))
-        return None
-    except OSError as exc:
-        reason = "a symbolic link loop" if exc.errno == 40 else exc.strerror or str(exc)
-        problems.append(Problem(where, f"cannot read the {what}: {reason}", None, "name a file"))
-        return None
-    if b"\0" in data:
-        problems.append(Problem(where, f"is a binary file, not a {what}", None, "name a text file"))
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        problems.append(
-            Problem(
-                where,
-                f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}; "
-                "Latin-1 or Windows-1252?)",
-                line,
-                "save the file as UTF-8",
-            )
-        )
-        return None
-
-
-def settings_problems(
-    model: Model, settings: Mapping[str, float], where: str, line: int | None = None, **over
-) -> list[Problem]:
-    """What a run of ``model`` with these ``[run]`` settings (and overrides) would refuse:
-    bad or drifting time settings, a one-row result, too many steps or too much memory
-    (:mod:`lifecycle.limits`), as a Problem of ``where``."""
-    given = {**settings, **{k: v for k, v in over.items() if v is not None}}
-    try:
-        check_size(
-            model.control,
-            **{k: given.get(k) for k in RUN_KEYS},
-            variables=len(model.variables),
-            where="[run]" if not over else "the run",
-        )
-    except SettingsError as exc:
-        return [Problem(where, str(exc), line)]
-    return []
-
-
-def _read_toml(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
-    text = read_text(path, problems)
-    if text is None:
-        return None, ""
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
-        # Python < 3.14 has no lineno/msg attributes: read them from "(at line 3, column 5)"
-        m = re.search(r"\s*\(at line (\d+), column \d+\)$", str(exc))
-        line = getattr(exc, "lineno", None) or (int(m.group(1)) if m else None)
-        msg = getattr(exc, "msg", None) or (str(exc)[: m.start()] if m else str(exc))
-        problems.append(
-            Problem(
-                str(path),
-                f"malformed TOML: {msg}",
-                line,
-                'write `"name" = value` lines under [params]',
-            )
-        )
-        return None, text
-
-
 _CIN_LINE = re.compile(r'^\s*(?:"(?P<q>[^"]*)"|(?P<n>[^=:"]*?))\s*(?P<eq>:=|=)\s*(?P<v>.*?)\s*$')
 
 
@@ -361,7 +213,7 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
             Scenario(name=path.stem, path=path, params=params, model_path=model.path, sha256=sha),
             model,
         )
-    data, text = _read_toml(path, problems)
+    data, text = read_toml(path, problems)
     if data is None:
         return None, model
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -376,16 +228,16 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
                 Problem(
                     where,
                     f"unknown key '{key}'",
-                    _line_of(text, key),
+                    line_of(text, key),
                     f"did you mean '{hint[0]}'?" if hint else "allowed: " + ", ".join(TOP_KEYS),
                 )
             )
     for key in ("name", "description", "extends", "model"):
         if key in data and not isinstance(data[key], str):
-            problems.append(Problem(where, f"'{key}' must be a string", _line_of(text, key)))
+            problems.append(Problem(where, f"'{key}' must be a string", line_of(text, key)))
     # the model: explicit in the file, else the caller's, else the default
     if isinstance(data.get("model"), str):
-        mpath = _resolve(path.parent / data["model"])
+        mpath = resolve(path.parent / data["model"])
         try:
             file_model = load_model(mpath)
         except ModelFileError as exc:
@@ -394,7 +246,7 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
                 Problem(
                     where,
                     f"model file {what}: {data['model']}",
-                    _line_of(text, "model"),
+                    line_of(text, "model"),
                     "give a path relative to the scenario file",
                 )
             )
@@ -404,16 +256,16 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
                 Problem(
                     where,
                     f"scenario is for {file_model.name} but the run uses {model.name}",
-                    _line_of(text, "model"),
+                    line_of(text, "model"),
                     "drop --model to use the scenario's model, or remove its model key",
                 )
             )
         model = file_model
     parent = None
     if isinstance(data.get("extends"), str):
-        ppath = _resolve(path.parent / data["extends"])
-        here = _resolve(path)
-        line = _line_of(text, "extends")
+        ppath = resolve(path.parent / data["extends"])
+        here = resolve(path)
+        line = line_of(text, "extends")
         if ppath in chain or ppath == here:
             cycle = " -> ".join(p.name for p in (*chain, here, ppath))
             problems.append(
@@ -454,7 +306,7 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
     params: dict[str, float] = dict(parent.params) if parent else {}
     raw = data.get("params", {})
     if not isinstance(raw, dict):
-        problems.append(Problem(where, "[params] must be a table", _line_of(text, "params")))
+        problems.append(Problem(where, "[params] must be a table", line_of(text, "params")))
         raw = {}
     first: dict[str, tuple[str, int | None]] = {}  # constant -> (spelling, line) in this file
     start = len(problems)
@@ -470,7 +322,7 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
                 )
             )
             break
-        line = _line_of(text, name, "params")
+        line = line_of(text, name, "params")
         pair, problem = check_param(model, name, value, where, line)
         if problem:
             problems.append(problem)
@@ -492,10 +344,10 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
     settings = dict(parent.run_settings) if parent else {}
     before = len(problems)
     if "run" in data:
-        settings.update(_check_run(data["run"], where, text, problems))
+        settings.update(run_table(data["run"], where, text, problems))
     run_line = next(
         (
-            _line_of(text, k, "run")
+            line_of(text, k, "run")
             for k in RUN_KEYS
             if isinstance(data.get("run"), dict) and k in data["run"]
         ),

@@ -404,7 +404,7 @@ def load_uncertain(path, model) -> UncertainSpec:
                 )
             ]
         )
-    from .scenarios import read_text  # one reader: BOM, Latin-1, binary, links (issue 8)
+    from ._readers import read_text  # one reader: BOM, Latin-1, binary, links (issue 8)
 
     read_problems: list[Problem] = []
     text = read_text(path, read_problems, "uncertain file")

@@ -7,8 +7,8 @@ This module holds the group, the one place where errors become messages and exit
 and the options every command shares. The commands live in modules named for what they
 hold and are imported only when used:
 
-- :mod:`lifecycle.cli.run`: ``run``, ``compare``, ``stages``, ``validate``, ``params``,
-  ``vars``
+- :mod:`lifecycle.cli.run`: ``run``, ``compare``, ``stages``
+- :mod:`lifecycle.cli.info`: ``params``, ``vars``, ``validate``
 - :mod:`lifecycle.cli.analysis`: ``montecarlo``, ``sensitivity``
 - :mod:`lifecycle.cli.calibrate`: ``calibrate``
 
@@ -43,9 +43,9 @@ COMMANDS: dict[str, str] = {
     "run": "lifecycle.cli.run:run",
     "compare": "lifecycle.cli.run:compare",
     "stages": "lifecycle.cli.run:stages",
-    "validate": "lifecycle.cli.run:validate",
-    "params": "lifecycle.cli.run:params",
-    "vars": "lifecycle.cli.run:variables",
+    "validate": "lifecycle.cli.info:validate",
+    "params": "lifecycle.cli.info:params",
+    "vars": "lifecycle.cli.info:variables",
     "montecarlo": "lifecycle.cli.analysis:montecarlo_command",
     "sensitivity": "lifecycle.cli.analysis:sensitivity_command",
     "calibrate": "lifecycle.cli.calibrate:calibrate_command",
