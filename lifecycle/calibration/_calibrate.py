@@ -62,17 +62,6 @@ class IdentifiabilityWarning(UserWarning):
 
 
 # -- 1. set-up --------------------------------------------------------------------------------
-def _control(model: Model, name: str) -> float:
-    key = name.lower().replace(" ", "_")
-    control = getattr(model, "control", None)
-    if isinstance(control, Mapping) and key in control:
-        return float(control[key])
-    const = model.constants.get(name)
-    if const is not None:
-        return float(const.default)
-    return float(getattr(model.pysd.components, key)())
-
-
 def _first(*values):
     return next(float(v) for v in values if v is not None)
 
@@ -111,7 +100,7 @@ def prepare(
             scenario, at = start
         except (TypeError, ValueError):
             raise CalibrationError(f"`start` must be (scenario, time), got {start!r}") from None
-        spin_up = float(at) - _control(model, "INITIAL TIME")
+        spin_up = float(at) - model.control["initial_time"]
     scen = _load_scenario(scenario, model)
     fixed = model.check_params(getattr(scen, "params", None) or {})
     if evaluating and not params:
@@ -123,9 +112,9 @@ def prepare(
             fixed.pop(const, None)
     if not evaluating and not any(p.vary for p in fitted):
         raise CalibrationError("every parameter has vary=False: nothing to fit")
-    initial = _control(model, "INITIAL TIME")
-    dt = _first(time_step, getattr(scen, "time_step", None), _control(model, "TIME STEP"))
-    horizon = _first(final_time, getattr(scen, "final_time", None), _control(model, "FINAL TIME"))
+    initial = model.control["initial_time"]
+    dt = _first(time_step, getattr(scen, "time_step", None), model.control["time_step"])
+    horizon = _first(final_time, getattr(scen, "final_time", None), model.control["final_time"])
     if not dt > 0:
         raise CalibrationError(f"bad run settings: time_step={dt}")
     series = observed_series(model, data, flows, period, weights)

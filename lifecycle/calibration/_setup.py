@@ -481,27 +481,6 @@ def calendar(
 
 
 # -- observed series ---------------------------------------------------------------------------
-def flows(model: Model) -> set[str]:
-    """True flows: variables measured per unit of time (``firm/Year``, ``1/Year``).
-
-    A variable whose units are a stock's (``person``, ``firm``), or any units that are not
-    per time, is a level even where a stock integrates it (``Employment`` feeds a smooth, so
-    :attr:`Model.flows` counts it). Only a variable without units falls back on the
-    structure: a flow when a stock integrates it directly.
-    """
-    time_unit = canonical(model.time_unit)
-    per_time = {f"/{time_unit}", f"/{time_unit}s", f"/{time_unit.rstrip('s')}"}
-    found = set()
-    for name in model.flows:
-        units = canonical(model.units(name))
-        if units:
-            if time_unit and any(units.endswith(u) for u in per_time):
-                found.add(name)
-        elif name not in model.stocks:
-            found.add(name)
-    return found
-
-
 def observed_series(
     model: Model,
     data: pd.DataFrame,
@@ -537,7 +516,7 @@ def observed_series(
         if var in model.constants:
             raise DataError(f"{source}: column '{col}' is the constant '{var}', not a series")
         resolved[col] = var
-    flow_vars = flows(model)
+    flow_vars = model.flows
     stock_vars = set(model.stocks)
     lookup = _per_series(flow_modes, resolved, "flows", ("total", "rate"))
     if flow_modes is not None and not isinstance(flow_modes, Mapping):  # one word for all
