@@ -432,3 +432,11 @@ def test_output_replaces_only_an_earlier_lifecycle_output(tmp_path):
     assert (out / "notes.txt").read_text() == "mine" and not (out / "checks.csv").exists()
     invoke(f, "-o", tmp_path / "fresh", code=0)
     invoke(f, "-o", tmp_path / "fresh", code=0)  # its own earlier output is replaced
+
+
+def test_problems_of_the_check_file_and_the_uncertain_file_come_together(tmp_path):
+    f = checkfile(tmp_path, '[[check]]\nname = "bad"\ncondition = "final(Yy) > 0"\n')
+    u = uncertain(tmp_path, '"X11" = {dist = "uniform", min = 0, max = 1}\n')
+    r = invoke(f, "--ensemble", u, "-n", 10, "-o", tmp_path / "out", code=2)
+    assert "'Yy' is not a variable" in r.stderr and "'X11' is not a constant" in r.stderr
+    assert "2 problems found" in r.stderr and not (tmp_path / "out").exists()
