@@ -26,7 +26,7 @@ CALLS = ("abs",)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUM = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
 _PLACEHOLDER = re.compile(r"_m(\d+)_")
-_NAME_WORD = re.compile(r"[A-Za-z0-9_]+")
+_NAME_WORD = re.compile(r"\w+")
 SYNTAX_HELP = (
     "write metrics such as final(Member Share) or Employment@40, compare them with "
     "< <= > >= == !=, combine with and/or/not, e.g. peak(Firms) > 2 * final(Firms)"
