@@ -163,16 +163,30 @@ class Discovery:
                 facecolors="none",
                 edgecolors="#c0392b",
                 lw=1.5,
-                label="reported box",
+                label="box chosen on the trajectory",
             )
-            ax.legend(fontsize=7, loc="lower left", frameon=False)
+        if self.boxes and self.boxes[0].dropped:
+            b = self.boxes[0]
+            ax.scatter(
+                [b.coverage],
+                [b.density],
+                marker="x",
+                s=60,
+                color="#c0392b",
+                lw=1.5,
+                label="reported (quasi-p > 0.05 dropped)",
+            )
+        if 0 <= self.chosen < len(t):
+            ax.legend(fontsize=6, loc="lower left", frameon=False, borderaxespad=0.2)
         ax.axhline(self.density_target, color="#888888", lw=0.8, ls=":")
         ax.set_xlim(0, 1.02)
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("coverage", fontsize=8)
         ax.set_ylabel("density", fontsize=8)
-        short = name if len(name) <= 40 else name[:38] + "..."
-        ax.set_title(f"where '{short}' fails", fontsize=8, loc="left")
+        import textwrap
+
+        title = textwrap.fill(f"where '{name}' fails", 34, max_lines=2, placeholder="...'")
+        ax.set_title(title, fontsize=7, loc="left")
         cb = ax.figure.colorbar(sc, ax=ax, pad=0.01, ticks=range(top + 1))
         cb.set_label("restricted constants", fontsize=7)
 
