@@ -10,23 +10,24 @@ error at a small fraction of the cost; ``engine="pysd"`` loops over PySD itself 
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from . import engines
+from .engines import RunSettings
+from .engines._base import settings_of
 from .errors import (
     ArgumentError,
     OutOfRangeError,
     SimulationError,
     UnknownParameterError,
-    UnsupportedFunctionError,
 )
 from .model import CONTROL, Model, load_model
 
-ENGINES = ("auto", "batch", "pysd", "simlin")
+ENGINES = engines.CHOICES
 
 
 def ensemble(
@@ -75,43 +76,35 @@ def ensemble(
     >>> ds = ensemble(model, samples, variables=["Firms"])          # doctest: +SKIP
     >>> ds["Firms"].sel(time=40).values                             # doctest: +SKIP
     """
-    if engine not in ENGINES:
-        raise ArgumentError(f"`engine` must be one of {', '.join(ENGINES)}; got {engine!r}")
     if not isinstance(model, Model):
         model = load_model(model)
     if not isinstance(samples, pd.DataFrame):
         raise ArgumentError(f"`samples` must be a pandas DataFrame, not {type(samples).__name__}")
+    runner = engines.engine(engine, model)
     if scenario is not None and isinstance(scenario, (str, os.PathLike)):
         from .scenarios import load_scenario
 
         scenario = load_scenario(Path(scenario), model)
     columns = _check_samples(model, samples)
-    base = dict(getattr(scenario, "params", None) or {}) if scenario is not None else {}
-    base = model.check_params(base)
-    for name in columns:
+    base = model.check_params(getattr(scenario, "params", None) or {})
+    for name in (*columns, *CONTROL):
         base.pop(name, None)
     names = [model.resolve(v) for v in variables] if variables else model.variables
     names = list(dict.fromkeys(names))
-    settings = {k: getattr(scenario, k, None) for k in ("final_time", "time_step", "saveper")}
+    settings = RunSettings.resolve(model.control, settings_of(scenario), where=model.name)
     n = len(samples)
-    if engine in ("auto", "batch"):
-        try:
-            time, data = _run_batch(model, columns, base, n, names, settings)
-            used = "batch"
-        except UnsupportedFunctionError:
-            if engine == "batch":
-                raise
-            engine = "pysd"
-    if engine in ("pysd", "simlin"):
-        time, data = _run_loop(model, columns, base, n, names, settings, engine)
-        used = engine
+    res = runner.run({**base, **columns}, n, names, settings)
+    if n and res.failed.all() and res.engine != "batch":
+        raise SimulationError(f"{model.name}: every run of the ensemble failed")
     index = samples.index
     run = np.arange(n) if isinstance(index, pd.RangeIndex) else index.to_numpy()
-    ds = xr.Dataset(
-        {name: (("run", "time"), data[name]) for name in names},
-        coords={"run": run, "time": np.asarray(time, dtype=float)},
-    )
-    ds.attrs.update(engine=used, model=model.name, model_sha256=model.hash, runs=n)
+    data = {}
+    for name in names:
+        values = np.array(res.values[name], dtype=float)  # owned, never the engine's buffer
+        values[~np.isfinite(values)] = np.nan
+        data[name] = (("run", "time"), values)
+    ds = xr.Dataset(data, coords={"run": run, "time": np.asarray(res.time, dtype=float)})
+    ds.attrs.update(engine=res.engine, model=model.name, model_sha256=model.hash, runs=n)
     return ds
 
 
@@ -135,77 +128,9 @@ def _check_samples(model: Model, samples: pd.DataFrame) -> dict[str, np.ndarray]
             bad |= values < const.low
         if const.high is not None:
             bad |= values > const.high
-        for value in values[bad][:1]:
-            model.check_value(const.name, float(value))  # raises the project's error
-            raise OutOfRangeError(const.name, float(value), const.low, const.high)
+        if bad.any():
+            value = float(values[bad][0])
+            model.check_value(const.name, value)  # raises the project's error for NaN, inf
+            raise OutOfRangeError(const.name, value, const.low, const.high)
         out[const.name] = values
     return out
-
-
-def _controls(model: Model, settings: dict) -> dict:
-    """Explicit run settings for every run: the scenario's, else the model file's."""
-    out = {k: v for k, v in settings.items() if v is not None}
-    try:  # the values written in the file (PySD's live ones keep the last run's)
-        from .engines.batch import BatchModel
-
-        prog = BatchModel(model.path).program(set(), [])
-        defaults = prog.controls({})
-    except UnsupportedFunctionError:
-        cv = model.pysd.components._control_vars
-        defaults = {k: cv[k]() for k in ("final_time", "time_step", "saveper")}
-    for k in ("final_time", "time_step", "saveper"):
-        out.setdefault(k, float(defaults[k]))
-    return out
-
-
-def _run_batch(model, columns, base, n, names, settings):
-    from .engines.batch import BatchModel
-
-    bm = BatchModel(model.path)
-    params: dict = dict(base)
-    params.update(columns)
-    res = bm.run(params, n, names, **settings)
-    data = {}
-    for name in names:
-        v = np.asarray(res.values[bm.comp.nodes[bm.key(name)].name], dtype=float)  # owned
-        v[~np.isfinite(v)] = np.nan
-        data[name] = v
-    return res.time, data
-
-
-def _run_loop(model, columns, base, n, names, settings, engine):
-    settings = _controls(model, settings)
-    if engine == "simlin":
-        from .engines.simlin import SimlinModel
-
-        runner = SimlinModel(model.path)
-
-        def one(params):
-            return runner.run(params, variables=names, **settings)
-    else:
-
-        def one(params):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # PySD's lookup extrapolation, pandas notes
-                return model.run(params, variables=names, **settings)
-
-    data = {name: None for name in names}
-    time = None
-    for i in range(n):
-        params = dict(base)
-        params.update({k: float(v[i]) for k, v in columns.items()})
-        try:
-            df = one(params)
-        except SimulationError:
-            continue
-        if time is None:
-            time = df.index.to_numpy(dtype=float)
-            for name in names:
-                data[name] = np.full((n, len(time)), np.nan)
-        for name in names:
-            data[name][i] = df[name].to_numpy(dtype=float)
-    if time is None:
-        raise SimulationError(f"{model.name}: every run of the ensemble failed")
-    for name in names:
-        data[name][~np.isfinite(data[name])] = np.nan
-    return time, data

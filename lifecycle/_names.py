@@ -9,8 +9,10 @@ Examples
 'imitationrate'
 >>> find("firms", ["Employment", "Firms"])
 'Firms'
->>> closest("imitaton rate", ["imitation rate", "startup rate", "exit rate"])
+>>> closest("imitaton rate", ["imitation rate", "trust", "exit delay"])
 ['imitation rate']
+>>> closest("wage", ["relative wage level", "trust"])
+['relative wage level']
 >>> did_you_mean(["imitation rate", "exit rate"])
 "did you mean 'imitation rate' or 'exit rate'?"
 """

@@ -1,7 +1,7 @@
 """The objective of a calibration: weighted residuals of the data against model runs.
 
 Runs go through one engine for the whole fit, chosen once: the vectorised batch engine
-(:class:`lifecycle.engines.batch.BatchModel`, which evaluates a Jacobian's perturbed runs or a
+(``lifecycle.engines.engine("batch", model)``, which evaluates a Jacobian's perturbed runs or a
 differential-evolution population in one pass) when it supports the model and reproduces
 PySD's run at the starting point, else PySD through :meth:`lifecycle.model.Model.run`. The
 model is translated or compiled once, never per evaluation.
@@ -12,11 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import engines
+from .engines import RunSettings
 from .errors import CalibrationError, SimulationError, UnsupportedFunctionError
 
 FAILED_RESIDUAL = 1e6  # residual given to a parameter set whose run fails (NaN, overflow)
 JAC_STEP = 1e-6  # forward-difference step, as a fraction of each parameter's bounds
-ENGINES = ("auto", "batch", "pysd")
+ENGINES = tuple(e for e in engines.CHOICES if e != "simlin")  # Simlin: no batch, no speed
 
 
 class Objective:
@@ -46,9 +48,7 @@ class Objective:
     # -- engines ---------------------------------------------------------------------------
     def _choose_batch(self, required: bool) -> None:
         try:
-            from .engines.batch import BatchModel
-
-            batch = BatchModel(self.model.path)
+            batch = engines.engine("batch", self.model)
         except (ImportError, UnsupportedFunctionError):
             if required:
                 raise
@@ -94,14 +94,10 @@ class Objective:
         params = dict(self.fixed)
         params.update({p.name: X[:, j].copy() for j, p in enumerate(self.fitted)})
         self.runs += len(X)
-        res = self.batch.run(
-            params,
-            len(X),
-            self.variables,
-            final_time=self.end,
-            time_step=self.time_step,
-            saveper=self.time_step,
+        settings = RunSettings(
+            self.model.control["initial_time"], self.end, self.time_step, self.time_step
         )
+        res = self.batch.run(params, len(X), self.variables, settings)
         ok = np.ones(len(X), dtype=bool)
         for v in self.variables:
             ok &= np.all(np.isfinite(res.values[v]), axis=1)

@@ -26,13 +26,14 @@ import numpy as np
 import pandas as pd
 
 from ._names import canonical, closest
+from .engines._base import RunSettings
+from .engines.pysd import frame
 from .errors import (
     ArgumentError,
     ModelNotFoundError,
     ModelParseError,
     NotAConstantError,
     OutOfRangeError,
-    SettingsError,
     SimulationError,
     UnknownParameterError,
 )
@@ -117,12 +118,15 @@ class Model:
 
     Parameters
     ----------
-    path : path to a Vensim ``.mdl`` file; default the main cluster model.
+    path : str or os.PathLike, optional
+        A Vensim ``.mdl`` file; default the main cluster model.
 
     Examples
     --------
-    >>> m = Model()                                     # doctest: +SKIP
+    >>> m = Model()
     >>> df = m.run({"networking initiative intensity": 0.5}, variables=["Firms"])
+    >>> list(df.columns), df.index.name
+    (['Firms'], 'time')
     """
 
     def __init__(self, path: str | os.PathLike | None = None):
@@ -176,11 +180,15 @@ class Model:
     @property
     def variables(self) -> list[str]:
         """Every computed variable (stocks, flows, auxiliaries), in model spelling."""
-        return [
+        return list(self._variables)
+
+    @cached_property
+    def _variables(self) -> tuple[str, ...]:
+        return tuple(
             row["Real Name"]
             for row in self._by_key.values()
             if row["Type"] in ("Stateful", "Auxiliary") and row["Real Name"] not in CONTROL
-        ]
+        )
 
     @property
     def stocks(self) -> list[str]:
@@ -277,48 +285,14 @@ class Model:
         for name in ("FINAL TIME", "TIME STEP", "SAVEPER"):
             checked.pop(name, None)
         columns = [self.resolve(v) for v in variables] if variables else self.variables
-        overrides = {n: self.constants[n].default for n in self._dirty - set(checked)}
-        overrides.update(checked)
-        self._dirty = set(checked)
-        ft = final_time if final_time is not None else self.control["final_time"]
-        ts = time_step if time_step is not None else self.control["time_step"]
-        sp = saveper if saveper is not None else max(self.control["saveper"], ts)
-        kwargs = {"final_time": ft, "time_step": ts, "saveper": sp}
-        if ts <= 0 or ft <= self.control["initial_time"]:
-            raise SettingsError(
-                f"{self.name}: TIME STEP ({ts:g}) must be positive and FINAL TIME ({ft:g}) "
-                f"after INITIAL TIME ({self.control['initial_time']:g})"
-            )
-        if abs(sp / ts - round(sp / ts)) > 1e-9 * (sp / ts):
-            raise SettingsError(
-                f"{self.name}: SAVEPER {sp:g} is not a multiple of TIME STEP {ts:g}, so the "
-                f"saved times would drift (fix: a TIME STEP that divides {sp:g}, e.g. "
-                f"{sp / 2 ** max(1, round(math.log2(sp / ts))):g})"
-            )
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # NaN/inf is checked below
-            # known third-party warnings, by message: pandas 3.1 deprecates an argument
-            # PySD 3.14 passes; PySD warns on every lookup extrapolation (held as Vensim)
-            warnings.filterwarnings("ignore", "The inplace keyword in DataFrame.set_index")
-            warnings.filterwarnings("ignore", "(?s).*extrapolating data", UserWarning)
-            try:
-                out = self.pysd.run(
-                    params=overrides,
-                    return_columns=columns,
-                    progress=False,
-                    # PySD advises against output caching when TIME STEP << SAVEPER
-                    cache_output=False,
-                    **kwargs,
-                )
-            except RecursionError as exc:  # auxiliaries that need each other
-                raise ModelParseError(
-                    f"{self.name}: simultaneous equations (a loop without a stock), which "
-                    "PySD cannot order (fix: put a stock, e.g. a SMOOTH, in the loop)"
-                ) from exc
-            except Exception as exc:
-                raise SimulationError(f"{self.name}: the run failed: {exc}") from exc
-        out.index.name = "time"
-        out = out.astype(float)
+        settings = RunSettings.resolve(
+            self.control,
+            final_time=final_time,
+            time_step=time_step,
+            saveper=saveper,
+            where=self.name,
+        )
+        out = frame(self, checked, columns, settings)
         bad = [c for c in out.columns if not np.all(np.isfinite(out[c].to_numpy()))]
         if bad:
             raise SimulationError(

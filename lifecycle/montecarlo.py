@@ -17,10 +17,11 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
+from ._ensemble import ensemble
 from ._names import closest, find
 from .errors import LifecycleError, Problem, ScenarioError, SimulationError, UnknownParameterError
 from .outputs import save_figure, slug, versions, write_atomically, write_csv, write_json
-from .uncertain import UncertainSpec
+from .uncertain import UncertainSpec, scenario_params
 
 #: percentiles of the bands: the median and the edges of the 50/75/95/100 % envelopes
 PERCENTILES = (0.0, 2.5, 12.5, 25.0, 50.0, 75.0, 87.5, 97.5, 100.0)
@@ -38,24 +39,6 @@ def label(q: float) -> str:
     return f"p{q:g}"
 
 
-# -- shared helpers (also used by lifecycle.sensitivity) -----------------------------------
-
-
-def scenario_params(scenario) -> dict[str, float]:
-    return dict(getattr(scenario, "params", None) or {}) if scenario is not None else {}
-
-
-def run_ensemble(model, samples: pd.DataFrame, *, scenario=None, variables=None) -> xr.Dataset:
-    """Run every row of ``samples`` on top of ``scenario``; a Dataset with dims (run, time).
-
-    Uses :func:`lifecycle.ensemble` with ``engine="auto"`` (the vectorised batch
-    engine, or PySD for a model it cannot compile). Runs that fail hold NaN.
-    """
-    from ._ensemble import ensemble
-
-    return ensemble(model, samples, scenario=scenario, variables=variables, engine="auto")
-
-
 def default_variables(model) -> list[str]:
     """What a Monte Carlo shows when no variables are asked for: the variables users rely on
     (:data:`lifecycle.runner.KEY_VARIABLES`) where the model has them, else its stocks."""
@@ -65,12 +48,6 @@ def default_variables(model) -> list[str]:
     if keys:
         return keys
     return sorted(model.stocks)
-
-
-def check_overlap(spec: UncertainSpec, scenario) -> list[str]:
-    """Constants the scenario sets that the uncertain file replaces by a distribution."""
-    names = set(spec.names)
-    return sorted(n for n in scenario_params(scenario) if n in names)
 
 
 # -- Monte Carlo ---------------------------------------------------------------------------
@@ -248,7 +225,8 @@ def monte_carlo(
     else:
         names = default_variables(model)
     samples = spec.sample(n, seed)
-    ds = run_ensemble(model, samples, scenario=scenario, variables=names)
+    # the batch engine, or PySD for a model it cannot compile; failed runs hold NaN
+    ds = ensemble(model, samples, scenario=scenario, variables=names, engine="auto")
     units = {name: model.units(name) for name in names}
     return MonteCarloResult(
         samples=samples,
@@ -262,5 +240,5 @@ def monte_carlo(
         scenario_params=scenario_params(scenario),
         units=units,
         time_unit=model.time_unit,
-        options={"scenario_values_replaced": check_overlap(spec, scenario)},
+        options={"scenario_values_replaced": spec.replaced(scenario)},
     )

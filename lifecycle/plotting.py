@@ -180,6 +180,21 @@ def _ylabel(units: str | None, diff: bool, relative: bool, baseline: str) -> str
     return f"difference from {baseline}{unit}" if diff else (units or "")
 
 
+def _unit_of(units: str | Mapping[str, str] | None, var: str) -> str | None:
+    """The y-axis unit of ``var``: one string for all panels, or looked up by name."""
+    if not isinstance(units, Mapping):
+        return units
+    key = _find([str(u) for u in units], var)
+    return units[key] if key is not None else None
+
+
+def _shade(ax, stages: Sequence[Stage] | None) -> None:
+    """Life-cycle stages as coloured bands behind the data."""
+    for stage in stages or ():
+        color = STAGE_COLORS.get(stage.name, "#eeeeee")
+        ax.axvspan(stage.start, stage.end, color=color, linewidth=0, zorder=0)
+
+
 def plot_scenarios(
     results: Mapping[str, pd.DataFrame],
     variables: str | Sequence[str],
@@ -263,10 +278,7 @@ def plot_scenarios(
             fig.delaxes(ax)
         tmin, tmax = math.inf, -math.inf
         for k, (ax, var) in enumerate(zip(axes, variables, strict=False)):
-            unit = units if isinstance(units, str) or units is None else None
-            if isinstance(units, Mapping):
-                key = _find([str(u) for u in units], var)
-                unit = units[key] if key is not None else None
+            unit = _unit_of(units, var)
             data = {name: _series(results[name], var, name) for name in order}
             for name in order:
                 y = data[name]
@@ -275,14 +287,7 @@ def plot_scenarios(
                 ax.plot(y.index, y.to_numpy(), label=name, **styles[name])
                 if y.size:
                     tmin, tmax = min(tmin, y.index[0]), max(tmax, y.index[-1])
-            for stage in stages or ():
-                ax.axvspan(
-                    stage.start,
-                    stage.end,
-                    color=STAGE_COLORS.get(stage.name, "#eeeeee"),
-                    linewidth=0,
-                    zorder=0,
-                )
+            _shade(ax, stages)
             if n > 1 or title is not None:  # a single panel's name is the figure title
                 ax.set_title(var, loc="left")
             ax.set_ylabel(_ylabel(unit, diff, relative, base or baseline))

@@ -1,14 +1,6 @@
 """Global sensitivity analysis (Sobol' and Morris, through SALib) of scalar output metrics.
 
-A metric turns each run's trajectory into one number:
-
-==========================  ===========================================================
-``Employment@40``           the value at year 40 (linear interpolation between saves)
-``peak(Firms)``             the largest value
-``tpeak(Firms)``            the time of the largest value (the first, if it repeats)
-``final(Firms)``            the value at the final time
-``mean(Firms, 20, 40)``     the time-average from year 20 to 40 (trapezoid rule)
-==========================  ===========================================================
+The metrics (``peak(Firms)``, ``Employment@40``...) are those of :mod:`lifecycle.metrics`.
 
 Both methods work in probability space: SALib designs points of the unit cube, and each
 coordinate goes through the inverse CDF of its constant's (truncated) distribution
@@ -22,7 +14,6 @@ uniform constant on ``[a, b]`` entering linearly with slope ``c``, ``mu_star = |
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,132 +23,24 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 from matplotlib.figure import Figure
 
-from .errors import LifecycleError, MetricError, SensitivityError, SimulationError
-from .montecarlo import check_overlap, run_ensemble, scenario_params
+from ._ensemble import ensemble
+from .errors import MetricError, SensitivityError, SimulationError
+from .metrics import Metric, parse_metric, parse_metrics
 from .outputs import save_figure, versions, write_atomically, write_csv, write_json
-from .uncertain import UncertainSpec
+from .uncertain import UncertainSpec, scenario_params
 
-KINDS = ("at", "peak", "tpeak", "final", "mean")
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_FUNC = re.compile(r"^\s*([A-Za-z]+)\s*\((.*)\)\s*$")
-_AT = re.compile(r"^\s*(.+?)\s*@\s*(" + _NUM + r")\s*$")
-_HELP = 'write "Var@40", "peak(Var)", "tpeak(Var)", "final(Var)" or "mean(Var, 20, 40)"'
-
-
-@dataclass(frozen=True)
-class Metric:
-    """A scalar summary of one variable's trajectory (see the module docstring)."""
-
-    kind: str
-    variable: str
-    start: float | None = None
-    end: float | None = None
-
-    @property
-    def text(self) -> str:
-        if self.kind == "at":
-            return f"{self.variable}@{self.start:g}"
-        if self.kind == "mean":
-            return f"mean({self.variable}, {self.start:g}, {self.end:g})"
-        return f"{self.kind}({self.variable})"
-
-    def __str__(self) -> str:
-        return self.text
-
-    def evaluate(self, ds: xr.Dataset) -> np.ndarray:
-        """One value per run from ``ds`` (dims run, time)."""
-        y = ds[self.variable].transpose("run", "time").to_numpy()
-        t = ds["time"].to_numpy().astype(float)
-        if self.kind == "final":
-            return y[:, -1].copy()
-        if self.kind == "peak":
-            return y.max(axis=1)
-        if self.kind == "tpeak":
-            return t[np.argmax(y, axis=1)]
-        if self.kind == "at":
-            return _interp(t, y, self.start)
-        inside = (t > self.start) & (t < self.end)
-        tt = np.concatenate([[self.start], t[inside], [self.end]])
-        yy = np.column_stack([_interp(t, y, self.start), y[:, inside], _interp(t, y, self.end)])
-        return np.trapezoid(yy, tt, axis=1) / (self.end - self.start)
-
-
-def _interp(t: np.ndarray, y: np.ndarray, at: float) -> np.ndarray:
-    i = int(np.clip(np.searchsorted(t, at, side="right") - 1, 0, len(t) - 2))
-    w = (at - t[i]) / (t[i + 1] - t[i])
-    return (1 - w) * y[:, i] + w * y[:, i + 1]
-
-
-def _time_range(model, scenario) -> tuple[float, float]:
-    # the model file's own controls: PySD's live values keep the last run's settings
-    final = getattr(scenario, "final_time", None)
-    control = model.control
-    return control["initial_time"], float(final if final is not None else control["final_time"])
-
-
-def parse_metric(text: str, model, *, horizon: tuple[float, float] | None = None) -> Metric:
-    """Parse one metric such as ``"peak(Firms)"``; names resolve in any spelling.
-
-    Raises :class:`MetricError` for malformed text, unknown variables (with suggestions) and
-    times outside ``horizon`` (initial, final).
-    """
-    m_func, m_at = _FUNC.match(text), _AT.match(text)
-    if m_func:
-        kind = m_func.group(1).lower()
-        args = [a.strip() for a in m_func.group(2).split(",")]
-        if kind not in KINDS or kind == "at":
-            raise MetricError([f"metric {text!r}: unknown function '{m_func.group(1)}'; {_HELP}"])
-        want = 3 if kind == "mean" else 1
-        if len(args) != want or not all(args):
-            raise MetricError(
-                [f"metric {text!r}: {kind}() takes {want} argument{'s' * (want > 1)}; {_HELP}"]
-            )
-        times = args[1:]
-    elif m_at:
-        kind, args, times = "at", [m_at.group(1)], [m_at.group(2)]
-    else:
-        raise MetricError([f"metric {text!r} is malformed; {_HELP}"])
-    try:
-        values = [float(x) for x in times]
-    except ValueError:
-        raise MetricError([f"metric {text!r}: times must be numbers; {_HELP}"]) from None
-    try:
-        variable = model.resolve(args[0])
-    except LifecycleError as exc:
-        raise MetricError([f"metric {text!r}: {exc}"]) from None
-    metric = Metric(kind, variable, *values)
-    if kind == "mean" and not values[0] < values[1]:
-        raise MetricError([f"metric {text!r}: the period must run forward (start < end)"])
-    if horizon is not None:
-        lo, hi = horizon
-        for v in values:
-            if not (lo <= v <= hi and math.isfinite(v)):
-                raise MetricError(
-                    [f"metric {text!r}: time {v:g} is outside the simulation [{lo:g}, {hi:g}]"]
-                )
-    return metric
-
-
-def parse_metrics(texts: Sequence[str | Metric], model, scenario=None) -> list[Metric]:
-    """Parse several metrics, reporting every problem at once."""
-    if isinstance(texts, str | Metric):
-        texts = [texts]
-    if not texts:
-        raise MetricError([f"no metric given; {_HELP}"])
-    horizon = _time_range(model, scenario)
-    out, problems = [], []
-    for t in texts:
-        try:
-            out.append(t if isinstance(t, Metric) else parse_metric(t, model, horizon=horizon))
-        except MetricError as exc:
-            problems += exc.messages
-    if problems:
-        raise MetricError(problems)
-    return out
-
+__all__ = [
+    "Metric",
+    "MetricError",
+    "SensitivityError",
+    "SensitivityResult",
+    "morris",
+    "parse_metric",
+    "parse_metrics",
+    "sobol",
+]
 
 # -- results -------------------------------------------------------------------------------
 
@@ -301,7 +184,7 @@ def _evaluate(model, scenario, spec, unit, metrics, timings) -> tuple:
     t0 = time.perf_counter()
     samples = spec.transform(unit)
     variables = sorted({m.variable for m in metrics})
-    ds = run_ensemble(model, samples, scenario=scenario, variables=variables)
+    ds = ensemble(model, samples, scenario=scenario, variables=variables, engine="auto")
     t1 = time.perf_counter()
     failed = np.zeros(len(samples), dtype=bool)
     for v in variables:
@@ -331,7 +214,7 @@ def _base(model, scenario, spec, **kw) -> dict:
         "model_hash": model.hash,
         "scenario_name": str(getattr(scenario, "name", "") or ""),
         "scenario_params": scenario_params(scenario),
-        "scenario_values_replaced": check_overlap(spec, scenario),
+        "scenario_values_replaced": spec.replaced(scenario),
         **kw,
     }
 
@@ -393,24 +276,7 @@ def sobol(
     # metrics are independent and NumPy releases the GIL: two threads nearly halve the time
     with ThreadPoolExecutor(min(2, len(metrics))) as pool:
         results = list(pool.map(analyse, metrics))
-    rows, rows2 = [], []
-    for m, si in zip(metrics, results, strict=True):
-        for j, name in enumerate(spec.names):
-            rows.append(
-                {"metric": m.text, "parameter": name}
-                | {k: float(si[k][j]) for k in ("S1", "S1_conf", "ST", "ST_conf")}
-            )
-            if calc_second_order:
-                for k in range(j + 1, len(spec)):
-                    rows2.append(
-                        {
-                            "metric": m.text,
-                            "parameter_1": name,
-                            "parameter_2": spec.names[k],
-                            "S2": float(si["S2"][j, k]),
-                            "S2_conf": float(si["S2_conf"][j, k]),
-                        }
-                    )
+    rows, rows2 = _sobol_rows(metrics, results, spec.names, calc_second_order)
     indices = _ranked(pd.DataFrame(rows), "ST")
     timings["analyse"] = time.perf_counter() - t1
     return SensitivityResult(
@@ -500,6 +366,29 @@ def morris(
         timings=timings,
         **_base(model, scenario, spec),
     )
+
+
+def _sobol_rows(metrics, results, names, second_order: bool) -> tuple[list, list]:
+    """Tidy rows of SALib's Sobol' results: first/total order, and second order if asked."""
+    rows, rows2 = [], []
+    for m, si in zip(metrics, results, strict=True):
+        for j, name in enumerate(names):
+            rows.append(
+                {"metric": m.text, "parameter": name}
+                | {k: float(si[k][j]) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+            )
+            if second_order:
+                rows2 += [
+                    {
+                        "metric": m.text,
+                        "parameter_1": name,
+                        "parameter_2": names[k],
+                        "S2": float(si["S2"][j, k]),
+                        "S2_conf": float(si["S2_conf"][j, k]),
+                    }
+                    for k in range(j + 1, len(names))
+                ]
+    return rows, rows2
 
 
 def _ranked(df: pd.DataFrame, key: str) -> pd.DataFrame:

@@ -167,6 +167,11 @@ class UncertainSpec:
         lhs = qmc.LatinHypercube(d=len(self.params), rng=np.random.default_rng(seed))
         return self.transform(lhs.random(int(n)))
 
+    def replaced(self, scenario) -> list[str]:
+        """Constants the scenario sets that this spec replaces by a distribution."""
+        names = set(self.names)
+        return sorted(n for n in scenario_params(scenario) if n in names)
+
     def to_dict(self) -> dict:
         """JSON-ready description (for provenance records)."""
         return {
@@ -174,6 +179,11 @@ class UncertainSpec:
             "description": self.description,
             "uncertain": {p.name: p.to_dict() for p in self.params},
         }
+
+
+def scenario_params(scenario) -> dict[str, float]:
+    """The constants a scenario sets (``{}`` for None), which an analysis runs on top of."""
+    return dict(getattr(scenario, "params", None) or {}) if scenario is not None else {}
 
 
 def sample(spec: UncertainSpec, n: int, seed: int | None = 1234) -> pd.DataFrame:

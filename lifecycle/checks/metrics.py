@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from ..sensitivity import Metric, _interp
+from ..metrics import Metric, interp_at
 
 #: function name -> (canonical kind, takes a window)
 FUNCTIONS: dict[str, tuple[str, bool]] = {
@@ -87,7 +87,7 @@ class CheckMetric:
         y = ds[self.variable].transpose("run", "time").to_numpy()
         inside = (t > t0) & (t < t1)
         tt = np.concatenate([[t0], t[inside], [t1]])
-        yy = np.column_stack([_interp(t, y, t0), y[:, inside], _interp(t, y, t1)])
+        yy = np.column_stack([interp_at(t, y, t0), y[:, inside], interp_at(t, y, t1)])
         if self.kind == "max":
             return yy.max(axis=1)
         if self.kind == "min":

@@ -98,6 +98,14 @@ def _resolve_vars(model: Model, names: list[str] | None) -> list[str] | None:
 @click.option(
     "--figure-format", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "batch", "pysd"]),
+    default="auto",
+    show_default=True,
+    help="auto: the vectorised batch engine where it supports the model, else PySD; "
+    "pysd: the reference engine.",
+)
 @model_option
 @version_option
 def run(
@@ -110,6 +118,7 @@ def run(
     assignments,
     fmt,
     figure_format,
+    engine,
     model_path,
 ):
     """Run each SCENARIO from a fresh model state and write the results.
@@ -140,7 +149,13 @@ def run(
     inputs = [*scenarios, *(s.path for s in scens if s.path)]
     check_folder(outdir, force=force, inputs=inputs)  # before anything runs
     results = run_scenarios(
-        model, scens, params=extra, variables=names, final_time=final_time, time_step=time_step
+        model,
+        scens,
+        params=extra,
+        variables=names,
+        final_time=final_time,
+        time_step=time_step,
+        engine=engine,
     )
     argv = command_line()[1:]
     record = provenance(
@@ -148,7 +163,12 @@ def run(
         scens,
         command=["lifecycle", *argv],
         extra_params=extra,
-        settings={"final_time": final_time, "time_step": time_step, "format": fmt},
+        settings={
+            "final_time": final_time,
+            "time_step": time_step,
+            "format": fmt,
+            "engine": engine,
+        },
     )
     out = write_results(
         outdir,

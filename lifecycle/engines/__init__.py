@@ -1,15 +1,103 @@
-"""Engines that run a Vensim model other than PySD's own loop.
+"""Engines that run a Vensim model: one interface, one settings object, one registry.
 
-- :mod:`~lifecycle.engines.batch`: many parameter sets in one vectorised NumPy pass, compiled
-  from PySD's parse of the ``.mdl`` (:mod:`~lifecycle.engines.compile`,
+Every engine implements :class:`Engine` (``run(params, n, variables, settings)`` returning
+an :class:`EngineResult`) for a :class:`~lifecycle.model.Model`, with the time axis in one
+frozen :class:`RunSettings`:
+
+- ``pysd`` (:mod:`~lifecycle.engines.pysd`): PySD's own loop, the reference.
+- ``batch`` (:mod:`~lifecycle.engines.batch`): many parameter sets in one vectorised NumPy
+  pass, compiled from PySD's parse of the ``.mdl`` (:mod:`~lifecycle.engines.compile`,
   :mod:`~lifecycle.engines.codegen`, :mod:`~lifecycle.engines.optimise`).
-- :mod:`~lifecycle.engines.simlin`: the independent Simlin engine (optional ``pysimlin``),
-  for cross-checks and unit checking.
+- ``simlin`` (:mod:`~lifecycle.engines.simlin`): the independent Simlin engine (optional
+  ``pysimlin``), for cross-checks and unit checking.
 
-Most users call :func:`lifecycle.ensemble`, which picks an engine.
+:func:`engine` is the one place that turns a name into an engine; ``"auto"`` is the batch
+engine where it supports the model and PySD elsewhere. A new engine is one module and one
+line of :data:`ENGINES`. Most users call :func:`lifecycle.ensemble` or :func:`lifecycle.run`.
 """
 
-from .batch import BatchModel, BatchResult
-from .simlin import SimlinModel, unit_problems
+from __future__ import annotations
 
-__all__ = ["BatchModel", "BatchResult", "SimlinModel", "unit_problems"]
+from importlib import import_module
+
+from ..errors import ArgumentError, UnsupportedFunctionError
+from ._base import Engine, EngineResult, RunSettings
+
+#: engine name -> (module, class); loaded on first use
+ENGINES = {
+    "batch": ("batch", "BatchEngine"),
+    "pysd": ("pysd", "PySDEngine"),
+    "simlin": ("simlin", "SimlinEngine"),
+}
+#: what an ``engine=`` argument accepts
+CHOICES = ("auto", *ENGINES)
+
+_LAZY = {
+    "BatchModel": "batch",
+    "BatchResult": "batch",
+    "SimlinModel": "simlin",
+    "unit_problems": "simlin",
+}
+
+
+def engine(name: str, model) -> Engine:
+    """The engine ``name`` (one of :data:`CHOICES`) built for ``model``.
+
+    ``"auto"`` runs the batch engine and falls back to PySD when the model uses a
+    construct the batch engine lacks (found when compiling the model, or when building
+    the program for a particular set of varying constants).
+
+    Raises
+    ------
+    ArgumentError
+        For a name that is not an engine.
+    UnsupportedFunctionError
+        With ``"batch"`` for a model the batch engine cannot compile.
+    """
+    if name not in CHOICES:
+        raise ArgumentError(f"`engine` must be one of {', '.join(CHOICES)}; got {name!r}")
+    if name == "auto":
+        return _Auto(model)
+    module, cls = ENGINES[name]
+    return getattr(import_module(f".{module}", __name__), cls)(model)
+
+
+class _Auto:
+    """The batch engine where it supports the model, else PySD (``EngineResult.engine``
+    says which ran)."""
+
+    name = "auto"
+
+    def __init__(self, model):
+        self.model = model
+        try:
+            self.chosen = engine("batch", model)
+        except UnsupportedFunctionError:
+            self.chosen = engine("pysd", model)
+
+    def run(self, params, n, variables, settings) -> EngineResult:
+        try:
+            return self.chosen.run(params, n, variables, settings)
+        except UnsupportedFunctionError:
+            self.chosen = engine("pysd", self.model)
+            return self.chosen.run(params, n, variables, settings)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "CHOICES",
+    "ENGINES",
+    "BatchModel",
+    "BatchResult",
+    "Engine",
+    "EngineResult",
+    "RunSettings",
+    "SimlinModel",
+    "engine",
+    "unit_problems",
+]

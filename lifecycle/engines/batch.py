@@ -11,28 +11,33 @@ takes most of the time, and it holds the GIL).
 
 Examples
 --------
->>> bm = BatchModel("models/cluster_lifecycle.mdl")             # doctest: +SKIP
->>> res = bm.run({"imitation rate": np.linspace(0.1, 0.5, 1000)}, n=1000, variables=["Firms"])
->>> res.values["Firms"].shape                                     # doctest: +SKIP
-(1000, 641)
+>>> from lifecycle.model import DEFAULT_MODEL
+>>> bm = BatchModel(DEFAULT_MODEL)
+>>> rates = np.linspace(0.08, 0.16, 1000)
+>>> res = bm.run({"startup rate": rates}, n=1000, variables=["Firms"])
+>>> res.values["Firms"].shape == (1000, len(res.time))
+True
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import mmap
 import multiprocessing
 import os
 import threading
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .._names import canonical
 from ..errors import ArgumentError, SimulationError, UnknownParameterError
+from ._base import EngineResult, RunSettings
 from .codegen import Program
 from .compile import CONTROL_KEYS, Compiler
 
@@ -55,8 +60,12 @@ class BatchResult:
     values: dict[str, np.ndarray]
 
 
+@functools.lru_cache(maxsize=64)
 def time_grid(initial: float, final: float, dt: float, saveper: float):
-    """The times PySD visits and which of them it saves (``Time.in_bounds``/``in_return``)."""
+    """The times PySD visits and which of them it saves (``Time.in_bounds``/``in_return``).
+
+    Cached (a Python loop over every step, as long as a single run's integration); the
+    saved times are returned read-only."""
     prec = dt * RPREC
     t, times = initial, [initial]
     while t + prec < final:
@@ -68,7 +77,8 @@ def time_grid(initial: float, final: float, dt: float, saveper: float):
         save.append(bool(delay % saveper < prec or -delay % saveper < prec))
     decimals = -int(np.log10(prec))
     saved = np.round(np.array([t for t, s in zip(times, save, strict=True) if s]), decimals)
-    return times, save, saved
+    saved.flags.writeable = False
+    return tuple(times), tuple(save), saved
 
 
 def _default_workers() -> int:
@@ -246,4 +256,30 @@ class BatchModel:
                     _run_chunk(prog, P, sampled, times, save, out, lo, hi)
         names = [self.comp.nodes[k].name for k in capture]
         values = {name: out[i].T for i, name in enumerate(names)}
-        return BatchResult(time=saved, values=values)
+        return BatchResult(time=saved.copy(), values=values)
+
+
+class BatchEngine:
+    """The :class:`~lifecycle.engines.Engine` of the batch compiler: ``n`` runs in one pass.
+
+    Raises :class:`~lifecycle.errors.UnsupportedFunctionError` when built for a model that
+    uses a construct the compiler lacks.
+    """
+
+    name = "batch"
+
+    def __init__(self, model):
+        self.model = model
+        self.batch = BatchModel(model.path)
+
+    def run(
+        self, params: Mapping[str, Any], n: int, variables: Sequence[str], settings: RunSettings
+    ) -> EngineResult:
+        """``n`` runs; array-valued ``params`` differ between runs (see :class:`Engine`)."""
+        names = list(variables)
+        res = self.batch.run(params, n, names, **settings.as_kwargs())
+        values = {}
+        for name in names:
+            node = self.batch.comp.nodes[self.batch.key(name)].name
+            values[name] = np.asarray(res.values[node], dtype=float)
+        return EngineResult(time=np.asarray(res.time, dtype=float), values=values, engine=self.name)

@@ -11,6 +11,8 @@ save if it is a saving time, then take all derivatives before updating any state
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import ModelParseError, UnsupportedFunctionError
@@ -120,6 +122,35 @@ def _smooth_order(order, name):
     return int(order)
 
 
+def _minimum_s(a, b):
+    return a if a <= b or a != a else b  # NaN wins, as in np.minimum
+
+
+def _maximum_s(a, b):
+    return a if a >= b or a != a else b
+
+
+def _exp_s(x):
+    try:
+        return math.exp(x)
+    except OverflowError:  # np.exp gives inf
+        return math.inf
+
+
+class _ScalarNumpy:
+    """``np`` for a program in which every quantity is one number: the functions that the
+    generated code calls on every step, on Python floats (a NumPy ufunc costs ~1 us on a
+    scalar and returns a NumPy scalar, whose arithmetic is slower again; together this
+    halves a single run of the cluster model). Everything else is NumPy's own."""
+
+    minimum = staticmethod(_minimum_s)
+    maximum = staticmethod(_maximum_s)
+    exp = staticmethod(_exp_s)
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
 HELPERS = {
     "np": np,
     "_xidz_s": _xidz_s,
@@ -227,6 +258,8 @@ class Program:
         )
         self.source = self._emit()
         namespace = dict(HELPERS)
+        if not any(nodes[k].array for k in needed):
+            namespace["np"] = _ScalarNumpy()
         for k in needed:
             if nodes[k].kind == "lookup":
                 namespace[k] = tuple(np.array(v, dtype=float) for v in nodes[k].table)

@@ -19,14 +19,16 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._names import canonical
 from ..errors import ModelNotFoundError, ModelParseError, SimulationError, UnknownParameterError
+from ._base import EngineResult, RunSettings, run_each
 
 # Simlin error codes that concern units: malformed unit definitions (what check_units()
 # reports) and, above all, dimensional mismatches found by unit inference (check() only).
@@ -132,3 +134,24 @@ class SimlinModel:
         df = pd.DataFrame(series, index=pd.Index(time, name="time"))
         steps = np.round((df.index.to_numpy() - self.start) / save, 6)
         return df[np.isclose(steps, np.round(steps), atol=1e-6)]
+
+
+class SimlinEngine:
+    """The :class:`~lifecycle.engines.Engine` of Simlin: ``n`` runs, one after the other."""
+
+    name = "simlin"
+
+    def __init__(self, model):
+        self.model = model
+        self.simlin = SimlinModel(model.path)
+
+    def run(
+        self, params: Mapping[str, Any], n: int, variables: Sequence[str], settings: RunSettings
+    ) -> EngineResult:
+        """``n`` runs; array-valued ``params`` differ between runs (see :class:`Engine`)."""
+        names = list(variables)
+
+        def one(p):
+            return self.simlin.run(p, variables=names, **settings.as_kwargs())
+
+        return run_each(one, params, n, names, self.name)

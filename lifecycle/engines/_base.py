@@ -1,0 +1,161 @@
+"""What every engine shares: the run settings, the result, the interface.
+
+This module imports nothing of ``lifecycle`` but the errors, so :mod:`lifecycle.model` and
+every engine can use it without a cycle.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from ..errors import SettingsError
+
+SETTINGS = ("final_time", "time_step", "saveper")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The time axis of a run: resolved once, then handed to whichever engine runs it.
+
+    Examples
+    --------
+    >>> control = {"initial_time": 0.0, "final_time": 80.0, "time_step": 0.125,
+    ...            "saveper": 0.125}
+    >>> RunSettings.resolve(control, {"final_time": 40.0}, time_step=0.0625)
+    RunSettings(initial_time=0.0, final_time=40.0, time_step=0.0625, saveper=0.125)
+    """
+
+    initial_time: float
+    final_time: float
+    time_step: float
+    saveper: float
+
+    @classmethod
+    def resolve(
+        cls,
+        control: Mapping[str, float],
+        scenario: Mapping[str, float] | None = None,
+        *,
+        final_time: float | None = None,
+        time_step: float | None = None,
+        saveper: float | None = None,
+        where: str = "the model",
+    ) -> RunSettings:
+        """The model file's ``control``, then the ``scenario``'s ``[run]`` table, then the
+        keyword overrides. ``saveper`` defaults to the model's SAVEPER, never below the
+        time step, and must be a whole number of time steps.
+
+        Raises
+        ------
+        SettingsError
+            For a time step that is not positive, a final time not after the initial time,
+            or a SAVEPER that is not a multiple of TIME STEP.
+        """
+        given = {k: v for k, v in (scenario or {}).items() if k in SETTINGS and v is not None}
+        for key, value in (("final_time", final_time), ("time_step", time_step)):
+            if value is not None:
+                given[key] = value
+        if saveper is not None:
+            given["saveper"] = saveper
+        t0 = float(control["initial_time"])
+        ft = float(given.get("final_time", control["final_time"]))
+        ts = float(given.get("time_step", control["time_step"]))
+        sp = float(given.get("saveper", max(float(control["saveper"]), ts)))
+        if not (ts > 0 and ft > t0) or not all(map(math.isfinite, (ft, ts, sp))):
+            raise SettingsError(
+                f"{where}: TIME STEP ({ts:g}) must be positive and FINAL TIME ({ft:g}) "
+                f"after INITIAL TIME ({t0:g})"
+            )
+        sp = max(sp, ts)
+        if abs(sp / ts - round(sp / ts)) > 1e-9 * (sp / ts):
+            raise SettingsError(
+                f"{where}: SAVEPER {sp:g} is not a multiple of TIME STEP {ts:g}, so the "
+                f"saved times would drift (fix: a TIME STEP that divides {sp:g}, e.g. "
+                f"{sp / 2 ** max(1, round(math.log2(sp / ts))):g})"
+            )
+        return cls(t0, ft, ts, sp)
+
+    def as_kwargs(self) -> dict[str, float]:
+        """``final_time``, ``time_step`` and ``saveper`` as keyword arguments."""
+        return {"final_time": self.final_time, "time_step": self.time_step, "saveper": self.saveper}
+
+
+@dataclass
+class EngineResult:
+    """Runs of one engine: ``values[name]`` has shape ``(n, len(time))``; a run that failed
+    holds NaN (``failed`` flags it)."""
+
+    time: np.ndarray
+    values: dict[str, np.ndarray]
+    engine: str
+
+    @property
+    def failed(self) -> np.ndarray:
+        """One flag per run: True where any value is NaN or infinite."""
+        n = next(iter(self.values.values())).shape[0] if self.values else 0
+        bad = np.zeros(n, dtype=bool)
+        for v in self.values.values():
+            bad |= ~np.isfinite(v).all(axis=1)
+        return bad
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """The interface of an engine: built once for a model, then run any number of times.
+
+    ``params`` maps constants (model spelling, already checked against their ranges) to
+    one number for every run or an array of shape ``(n,)``; ``variables`` are model names.
+    """
+
+    name: str
+
+    def run(
+        self,
+        params: Mapping[str, Any],
+        n: int,
+        variables: Sequence[str],
+        settings: RunSettings,
+    ) -> EngineResult: ...
+
+
+def settings_of(scenario: Any) -> dict[str, float]:
+    """The ``[run]`` settings a scenario sets: a mapping, or any object with ``final_time``,
+    ``time_step``, ``saveper`` attributes (a :class:`~lifecycle.scenarios.Scenario`)."""
+    if scenario is None:
+        return {}
+    if isinstance(scenario, Mapping):
+        items = scenario.items()
+    else:
+        items = ((k, getattr(scenario, k, None)) for k in SETTINGS)
+    return {k: float(v) for k, v in items if k in SETTINGS and v is not None}
+
+
+def run_each(one, params: Mapping[str, Any], n: int, variables: Sequence[str], name: str):
+    """Run ``one(params_i) -> DataFrame`` for each of ``n`` runs: the loop of the engines
+    that run one parameter set at a time. A run that raises holds NaN; if every run
+    raises, the first error is raised."""
+    data: dict[str, np.ndarray] = {}
+    time = None
+    first = None
+    for i in range(n):
+        p = {k: (float(v[i]) if np.ndim(v) else v) for k, v in params.items()}
+        try:
+            df = one(p)
+        except Exception as exc:  # noqa: BLE001 - recorded as a failed run, raised if all fail
+            first = first or exc
+            continue
+        if time is None:
+            time = df.index.to_numpy(dtype=float)
+            data = {v: np.full((n, len(time)), np.nan) for v in variables}
+        for v in variables:
+            data[v][i] = df[v].to_numpy(dtype=float)
+    if time is None:
+        if first is not None:
+            raise first
+        time = np.empty(0)
+    return EngineResult(time=time, values=data, engine=name)
