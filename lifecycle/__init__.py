@@ -43,12 +43,12 @@ except _PackageNotFoundError:  # running from a source tree without installing
 
 #: public name -> the module that defines it
 _LAZY = {
-    "CalibrationResult": "calibration_result",
+    "CalibrationResult": "calibration",
     "Constant": "model",
     "IdentifiabilityWarning": "calibration",
     "Model": "model",
     "MonteCarloResult": "montecarlo",
-    "Parameter": "calibration_setup",
+    "Parameter": "calibration",
     "Scenario": "scenarios",
     "SensitivityResult": "sensitivity",
     "Stage": "stages",

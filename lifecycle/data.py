@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["read_data"]
 
+TIME_COLUMNS = ("time", "year")  # what time_column=None looks for
 MISSING = {"", "na", "nan", "n/a", "null", "none", "-", "."}
 
 
@@ -72,7 +73,7 @@ def _parse_column(raw: pd.Series, column: str, path: Path) -> np.ndarray:
 def read_data(
     path: str | os.PathLike,
     *,
-    time_column: str,
+    time_column: str | None = None,
     columns: Sequence[str] | Mapping[str, str] | None = None,
     time_offset: float = 0.0,
     model: Model | None = None,
@@ -83,8 +84,9 @@ def read_data(
     ----------
     path : str or path-like
         A comma-separated file with a header line (``.tsv``/``.tab``: tab-separated).
-    time_column : str
-        The column that holds each observation's time (a year, say).
+    time_column : str, optional
+        The column that holds each observation's time (a year, say). Default: the column
+        named ``time`` or ``year`` (any case; an error when neither or both are there).
     columns : list of str or dict, optional
         The columns to keep. A list keeps those columns under their own names; a dict maps
         a file column to a model variable name (``{"number_of_firms": "Firms"}``). Default:
@@ -131,6 +133,16 @@ def read_data(
     if raw.empty:
         raise DataError(f"{path} has a header but no data rows")
 
+    if time_column is None:
+        found = [h for h in headers if canonical(h) in TIME_COLUMNS]
+        if len(found) != 1:
+            what = "no column" if not found else f"columns {found}"
+            raise DataError(
+                f"{path}: {what} named {' or '.join(repr(c) for c in TIME_COLUMNS)} to take the "
+                f"times from, among {headers} (fix: name the time column, time_column=... or "
+                "--time-column)"
+            )
+        time_column = found[0]
     tcol = _find_header(time_column, headers, path, "time column")
     if isinstance(columns, Mapping):
         wanted = {_find_header(c, headers, path, "column"): str(v) for c, v in columns.items()}

@@ -188,7 +188,10 @@ def test_default_weights_divide_each_series_by_its_spread(bass):
     none = calibrate(bass, data, WIDE, time_step=0.25, flows="rate", weights="none")
     assert {s.weight for s in none.series} == {1.0}
     custom = calibrate(bass, data, WIDE, time_step=0.25, flows="rate", weights={"Adopters": 3.0})
-    assert {s.variable: s.weight for s in custom.series}["Adopters"] == 3.0
+    # a weight multiplies the default 1/sd (issue 12): it does not replace it
+    got = {s.variable: s.weight for s in custom.series}
+    assert got["Adopters"] == pytest.approx(3.0 / np.std(data["Adopters"]))
+    assert got["adoption rate"] == pytest.approx(1 / np.std(data["adoption rate"]))
 
 
 def test_parameters_the_early_data_cannot_separate_raise_a_warning(bass):
@@ -209,14 +212,27 @@ def test_lmfit_style_specs_set_the_start_and_can_hold_a_value(bass, tv):
         bass,
         tv,
         {
-            P: Parameter(0.001, 0.2, value=0.05),
+            P: Parameter(P, value=0.05, min=0.001, max=0.2),
             Q: {"min": 0.05, "max": 2.0, "value": 0.5},
-            M: Parameter(5000, 200000, value=40000, vary=False),
+            M: Parameter(M, 40000, 5000, 200000, vary=False),  # lmfit's positional order
         },
         time_step=1.0,
     )
     assert set(fit.params) == {P, Q}
     assert fit.fixed[M] == 40000
+    assert [p.name for p in fit.fitted] == [P, Q]
+    # a list of Parameter objects is the same problem
+    again = calibrate(
+        bass,
+        tv,
+        [
+            Parameter(P, 0.05, 0.001, 0.2),
+            Parameter(Q, 0.5, 0.05, 2.0),
+            Parameter(M, 40000, vary=False),  # held: no bounds needed
+        ],
+        time_step=1.0,
+    )
+    assert again.params == pytest.approx(fit.params, rel=1e-9)
 
 
 def test_fitted_scenario_loads_and_runs_the_fitted_curve(bass, tv, tv_fit, tmp_path):

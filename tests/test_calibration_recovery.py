@@ -66,7 +66,8 @@ def clean(cluster) -> pd.DataFrame:
 
 def fit(cluster, data):
     bounds = {k: (lo, hi, TRUE[k]) for k, (lo, hi) in BOUNDS.items()}
-    return calibrate(cluster, data, bounds, time_step=DT, flows="total")
+    # one local fit from the truth: this test is about the intervals, not the search
+    return calibrate(cluster, data, bounds, time_step=DT, flows="total", method="least_squares")
 
 
 def test_noise_free_data_give_back_the_true_values(cluster, clean):
@@ -78,6 +79,7 @@ def test_noise_free_data_give_back_the_true_values(cluster, clean):
     assert min(result.r2.values()) > 0.999999
 
 
+@pytest.mark.slow  # ten fits of the cluster model, about 15 s
 def test_noisy_fits_recover_values_within_intervals_that_cover_as_claimed(cluster, clean):
     rng = np.random.default_rng(20240601)
     spread = clean.std(ddof=0).to_numpy()
@@ -105,5 +107,5 @@ def test_capacity_and_viable_size_enter_only_as_a_ratio_and_are_flagged(cluster,
         "startup rate": (0.02, 0.3, 0.12),
     }
     with pytest.warns(IdentifiabilityWarning, match="'market potential' and 'viable firm size'"):
-        result = calibrate(cluster, clean[["Firms"]], bounds, time_step=DT)
+        result = calibrate(cluster, clean[["Firms"]], bounds, time_step=DT, method="least_squares")
     assert abs(result.correlation.loc["market potential", "viable firm size"]) > 0.95

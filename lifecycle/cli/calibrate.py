@@ -1,7 +1,10 @@
 """``lifecycle calibrate``: fit constants to a CSV of observed series from the command line.
 
-A thin shell over :func:`lifecycle.read_data` and :func:`lifecycle.calibrate`: everything is
-checked before the first run, and nothing is written unless the set-up is valid.
+A thin shell over :func:`lifecycle.read_data`, :func:`lifecycle.calibrate` and
+:func:`lifecycle.calibration.evaluate`: options are parsed here, everything else (the
+checks, the warnings of :meth:`CalibrationResult.diagnostics`) lives in the library.
+Everything is checked before the first run, and nothing is written unless the set-up is
+valid.
 """
 
 from __future__ import annotations
@@ -11,13 +14,12 @@ from pathlib import Path
 
 import click
 
-from .._names import canonical
-from ..calibration import METHODS, IdentifiabilityWarning, calibrate
-from ..calibration_objective import ENGINES
+from ..calibration import ENGINES, METHODS, IdentifiabilityWarning, calibrate, evaluate
 from ..data import read_data
+from ..errors import CalibrationError
 from ..model import load_model
 from ..outputs import atomic_files, check_files, save_figure
-from . import force_option, version_option
+from . import force_option, model_option, version_option
 
 __all__ = ["calibrate_command"]
 
@@ -25,7 +27,7 @@ __all__ = ["calibrate_command"]
 def _pairs(values: tuple[str, ...], option: str, form: str) -> dict[str, str]:
     out = {}
     for text in values:
-        name, sep, value = text.rpartition("=")
+        name, sep, value = text.partition("=") if option == "--tie" else text.rpartition("=")
         if not sep or not name.strip() or not value.strip():
             raise click.UsageError(f"{option} '{text}' is not of the form {form}")
         out[name.strip()] = value.strip()
@@ -45,12 +47,16 @@ def _bounds(text: str, name: str) -> tuple[float, ...]:
     return values
 
 
-def _time_column(path: Path) -> str:
-    header = path.read_text(encoding="utf-8", errors="replace").partition("\n")[0]
-    for candidate in ("time", "year"):
-        if any(canonical(h.strip().strip('"')) == candidate for h in header.split(",")):
-            return candidate
-    raise click.UsageError(f"{path}: no column 'time' or 'year'; name one with --time-column")
+def _values(pairs: dict[str, str], option: str) -> dict[str, float]:
+    out = {}
+    for name, text in pairs.items():
+        try:
+            out[name] = float(text)
+        except ValueError:
+            raise click.UsageError(
+                f"{option} '{name}={text}': the value must be a number"
+            ) from None
+    return out
 
 
 @click.command("calibrate")
@@ -59,9 +65,24 @@ def _time_column(path: Path) -> str:
     "--param",
     "params",
     multiple=True,
-    required=True,
     metavar="NAME=LOW:HIGH",
-    help="A constant to fit and its bounds (optionally LOW:HIGH:INITIAL). Repeat.",
+    help="A constant (or a tie, or 'spin up') to fit and its bounds (optionally "
+    "LOW:HIGH:INITIAL); dates in calendar years. Repeat.",
+)
+@click.option(
+    "--tie",
+    "ties",
+    multiple=True,
+    metavar="TIE=A,B+OFFSET",
+    help="Fit one value TIE for several constants, each plus an optional offset; give TIE "
+    "its bounds with --param. Repeat.",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Hold a constant at VALUE during the fit (dates in calendar years). Repeat.",
 )
 @click.option(
     "--map",
@@ -80,6 +101,14 @@ def _time_column(path: Path) -> str:
     help="Data time at which model time is 0 (1962 makes 1963 model time 1).",
 )
 @click.option(
+    "--spin-up",
+    type=float,
+    default=None,
+    metavar="YEARS",
+    help="Run the model this long before the first data year (a mature start); replaces "
+    "--time-offset. Fit it with --param 'spin up=LOW:HIGH'.",
+)
+@click.option(
     "--flow",
     "flows",
     multiple=True,
@@ -87,27 +116,57 @@ def _time_column(path: Path) -> str:
     help="How an observed flow is compared: total over each period, or rate at each time.",
 )
 @click.option(
-    "--model",
-    "model_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="The .mdl file [default: the main cluster model].",
+    "--weight",
+    "weights",
+    multiple=True,
+    metavar="VARIABLE=FACTOR",
+    help="Multiply the series' default weight (1/sd) by FACTOR. Repeat.",
 )
+@model_option
 @click.option(
     "--scenario",
     type=click.Path(dir_okay=False),
     default=None,
     help="Scenario giving the other constants during the fit.",
 )
-@click.option("--method", type=click.Choice(METHODS), default="least_squares", show_default=True)
 @click.option(
-    "--starts",
-    type=click.IntRange(min=1),
-    default=1,
+    "--method",
+    type=click.Choice(METHODS),
+    default="auto",
     show_default=True,
-    help="Multi-start: local fits from this many points (least_squares).",
+    help="auto: least squares from 8 starts in lockstep, or differential evolution when a "
+    "date is fitted; mcmc: the posterior (emcee) around the best fit.",
 )
-@click.option("--seed", type=int, default=None, help="Seed of the multi-start design / DE.")
+@click.option(
+    "--evaluate",
+    "evaluate_only",
+    is_flag=True,
+    help="Score the scenario against the data without fitting (no --param needed).",
+)
+@click.option(
+    "--starts", type=click.IntRange(min=1), default=None, help="Least-squares starts [8 for auto]."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random draw.")
+@click.option(
+    "--intervals",
+    type=click.Choice(["auto", "linear", "bootstrap"]),
+    default="auto",
+    show_default=True,
+    help="95 % intervals: linear, or a parametric bootstrap where linear ones cross a bound.",
+)
+@click.option("--walkers", type=click.IntRange(min=2), default=None, help="MCMC walkers.")
+@click.option(
+    "--steps", type=click.IntRange(min=1), default=2000, show_default=True, help="MCMC steps."
+)
+@click.option(
+    "--fit-sd", is_flag=True, help="MCMC: sample each series' error sd (default: estimated)."
+)
+@click.option(
+    "--priors",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="MCMC priors from an uncertain file (default: uniform within the bounds).",
+)
 @click.option(
     "--engine",
     type=click.Choice(ENGINES),
@@ -129,15 +188,25 @@ def _time_column(path: Path) -> str:
 def calibrate_command(
     data,
     params,
+    ties,
+    sets,
     maps,
     time_column,
     time_offset,
+    spin_up,
     flows,
+    weights,
     model_path,
     scenario,
     method,
+    evaluate_only,
     starts,
     seed,
+    intervals,
+    walkers,
+    steps,
+    fit_sd,
+    priors,
     engine,
     time_step,
     final_time,
@@ -147,73 +216,75 @@ def calibrate_command(
     """Fit constants of the model to observed series in DATA (a CSV file).
 
     Writes OUTPUT (a scenario with the fitted values), OUTPUT's name with .png (data against
-    the fitted run) and with .txt (the summary, also printed). Exit code 1 when the fit
-    does not converge (the files are still written, for inspection).
+    the fitted run, in calendar years) and with .txt (the summary, also printed); with
+    --method mcmc also -samples.csv (the posterior) and -posterior.png (its pair plot).
+    Exit code 1 when the fit does not converge (the files are still written, for
+    inspection).
 
     Example: lifecycle calibrate data/bass_colour_tv_sales.csv --model
-    models/bass_diffusion.mdl --map sales_thousand_units="adoption rate" --time-column year
-    --time-offset 1962 --param "innovation coefficient=0.001:0.2" --param "imitation
-    coefficient=0.05:2" --param "market size=5000:200000" -o fitted.toml
+    models/bass_diffusion.mdl --map sales_thousand_units="adoption rate" --time-offset 1962
+    --param "innovation coefficient=0.001:0.2" --param "imitation coefficient=0.05:2"
+    --param "market size=5000:200000" --time-step 0.25 -o fitted.toml
     """
     bounds = {n: _bounds(v, n) for n, v in _pairs(params, "--param", "NAME=LOW:HIGH").items()}
+    tie_map = _pairs(ties, "--tie", "TIE=A,B+OFFSET")
+    held = _values(_pairs(sets, "--set", "NAME=VALUE"), "--set")
     columns = _pairs(maps, "--map", "COLUMN=VARIABLE") or None
     flow_modes = _pairs(flows, "--flow", "VARIABLE=total|rate") or None
+    factors = _values(_pairs(weights, "--weight", "VARIABLE=FACTOR"), "--weight") or None
+    if not bounds and not evaluate_only:
+        raise click.UsageError("give at least one --param NAME=LOW:HIGH (or --evaluate)")
+    if evaluate_only and bounds:
+        raise click.UsageError("--evaluate scores a scenario as it is: leave out --param")
     targets = [output, output.with_suffix(".png"), output.with_suffix(".txt")]
-    inputs = [data, *(p for p in (scenario, model_path) if p)]
+    mcmc = method == "mcmc" and not evaluate_only
+    if mcmc:  # the posterior's samples and pair plot
+        targets += [
+            output.with_name(output.stem + "-samples.csv"),
+            output.with_name(output.stem + "-posterior.png"),
+        ]
+    inputs = [data, *(p for p in (scenario, model_path, priors) if p)]
     check_files(targets, force=force, inputs=inputs)  # before the fit
     model = load_model(model_path)
     observed = read_data(
-        data,
-        time_column=time_column or _time_column(data),
-        columns=columns,
-        time_offset=time_offset,
-        model=model,
+        data, time_column=time_column, columns=columns, time_offset=time_offset, model=model
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fit = calibrate(
-            model,
-            observed,
-            bounds,
-            scenario=scenario,
-            method=method,
-            starts=starts,
-            seed=seed,
-            engine=engine,
-            flows=flow_modes,
-            time_step=time_step,
-            final_time=final_time,
-        )
+        if evaluate_only:
+            fit = evaluate(
+                model, observed, scenario=scenario, params=held, spin_up=spin_up,
+                weights=factors, flows=flow_modes, time_step=time_step, final_time=final_time,
+            )  # fmt: skip
+        else:
+            spec = dict(bounds)
+            for name, value in held.items():
+                if name in spec:
+                    raise CalibrationError(f"'{name}' is given both by --param and by --set")
+                spec[name] = {"min": value, "max": value, "value": value, "vary": False}
+            fit = calibrate(
+                model, observed, spec, scenario=scenario, ties=tie_map or None,
+                spin_up=spin_up, method=method, starts=starts, seed=seed, engine=engine,
+                flows=flow_modes, weights=factors, time_step=time_step, final_time=final_time,
+                intervals=intervals, walkers=walkers, steps=steps,
+                sd="fit" if fit_sd else "estimate", priors=priors,
+            )  # fmt: skip
     summary = fit.summary()
-    # the three files as a set: all staged, then moved into place (lifecycle.outputs)
-    with atomic_files(targets, force=force, inputs=inputs) as (toml_tmp, png_tmp, txt_tmp):
-        fit.to_scenario(toml_tmp)
-        save_figure(fit.plot(), png_tmp)
-        txt_tmp.write_text(summary + "\n", encoding="utf-8")
+    # the files as a set: all staged, then moved into place (lifecycle.outputs)
+    with atomic_files(targets, force=force, inputs=inputs) as staged:
+        fit.to_scenario(staged[0])
+        save_figure(fit.plot(), staged[1])
+        staged[2].write_text(summary + "\n", encoding="utf-8")
+        if mcmc:
+            fit.write_samples(staged[3])
+            save_figure(fit.plot_posterior(), staged[4])
     click.echo(summary)
     others = dict.fromkeys(
         str(w.message) for w in caught if not issubclass(w.category, IdentifiabilityWarning)
     )
-    for message in others:  # identifiability warnings are in the summary already
+    for message in others:  # the diagnostics are in the summary already
         click.secho(f"warning: {message}", fg="yellow", err=True)
-    for name in fit.at_bound():
-        click.secho(
-            f"warning: '{name}' ended on a bound; its interval is not reliable "
-            "(widen the bounds or fix the constant)",
-            fg="yellow",
-            err=True,
-        )
-    for series, r2 in fit.r2.items():
-        if r2 < 0:
-            click.secho(
-                f"warning: R² of {series} is {r2:.2f}: the fit explains less than the mean "
-                "(try other parameters, --method differential_evolution, or a scenario)",
-                fg="yellow",
-                err=True,
-            )
-    click.echo(
-        f"wrote {output}, {output.with_suffix('.png')}, {output.with_suffix('.txt')}", err=True
-    )
+    click.echo("wrote " + ", ".join(str(p) for p in targets), err=True)
     if not fit.success:
         click.secho(f"the fit did not converge: {fit.message}", fg="red", err=True)
-        raise SystemExit(1)
+        click.get_current_context().exit(1)

@@ -1,10 +1,11 @@
 """The objective of a calibration: weighted residuals of the data against model runs.
 
 Runs go through one engine for the whole fit, chosen once: the vectorised batch engine
-(``lifecycle.engines.engine("batch", model)``, which evaluates a Jacobian's perturbed runs or a
-differential-evolution population in one pass) when it supports the model and reproduces
-PySD's run at the starting point, else PySD through :meth:`lifecycle.model.Model.run`. The
-model is translated or compiled once, never per evaluation.
+(``lifecycle.engines.engine("batch", model)``, which evaluates a Jacobian's perturbed
+runs, a set of starts, a differential-evolution generation or half a walker ensemble in one
+pass) when it supports the model and reproduces PySD's run at the starting point, else PySD
+through :meth:`lifecycle.model.Model.run`. The model is translated or compiled once, never
+per evaluation.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import engines
-from .engines import RunSettings
-from .errors import CalibrationError, SimulationError, UnsupportedFunctionError
+from .. import engines
+from ..engines import RunSettings
+from ..errors import CalibrationError, SimulationError, UnsupportedFunctionError
+from ._setup import Setup
 
 FAILED_RESIDUAL = 1e6  # residual given to a parameter set whose run fails (NaN, overflow)
 JAC_STEP = 1e-6  # forward-difference step, as a fraction of each parameter's bounds
@@ -24,17 +26,23 @@ ENGINES = tuple(e for e in engines.CHOICES if e != "simlin")  # Simlin: no batch
 class Objective:
     """Weighted residuals for parameter sets; counts the model runs it makes.
 
-    ``u`` is a parameter vector scaled to the unit box (0 at the low bound, 1 at the high
-    one); ``x`` is the same vector in model units.
+    ``u`` is a vector of the fitted parameters scaled to the unit box (0 at the low bound,
+    1 at the high one); ``x`` is the same vector in the parameters' units (dates in
+    calendar years).
     """
 
-    def __init__(self, model, series, fitted, fixed, time_step, end, engine="auto"):
-        self.model, self.series, self.fitted, self.fixed = model, series, fitted, fixed
-        self.time_step, self.end = time_step, end
-        self.low = np.array([p.low for p in fitted])
-        self.span = np.array([p.high - p.low for p in fitted])
-        self.variables = list(dict.fromkeys(s.variable for s in series))
-        self.n = sum(s.times.size for s in series)
+    def __init__(self, setup: Setup, engine: str = "auto"):
+        self.setup = setup
+        self.model, self.series = setup.model, setup.series
+        self.fitted = setup.varying
+        self.held = {p.name: p.value for p in setup.held}
+        self.time_step, self.end = setup.time_step, setup.end
+        self.low = np.array([p.min for p in self.fitted])
+        self.span = np.array([p.max - p.min for p in self.fitted])
+        self.variables = list(dict.fromkeys(s.variable for s in self.series))
+        self.observed = np.concatenate([s.observed for s in self.series])
+        self.weights = np.concatenate([np.full(s.times.size, s.weight) for s in self.series])
+        self.n = self.observed.size
         self.runs = 0
         self.failures = 0
         self._last = None  # (u, residuals): the Jacobian reuses the point scipy just ran
@@ -53,20 +61,32 @@ class Objective:
             if required:
                 raise
             return
-        x0 = np.array([p.initial for p in self.fitted])
-        reference = self._pysd_values(x0[None, :])
+        x0 = np.array([p.value for p in self.fitted])[None, :]
+        reference = self._pysd_values(x0)
         self.batch = batch
-        mine = self._batch_values(x0[None, :])
-        same = all(
+        mine = self._batch_values(x0)
+        same = reference[0] is not None and all(
             np.allclose(mine[1][v], reference[1][v], rtol=1e-9, atol=1e-12, equal_nan=True)
             for v in self.variables
-        ) and np.allclose(mine[0], reference[0])
+        )
+        same = same and np.allclose(mine[0], reference[0])
         if same:
             self.engine = "batch"
         elif required:
             raise CalibrationError("the batch engine does not reproduce PySD on this model")
         else:
             self.batch = None
+
+    def values(self, X) -> dict[str, np.ndarray]:
+        """Parameter values of each run (fitted ones from ``X``, held ones repeated)."""
+        X = np.atleast_2d(X)
+        out = {p.name: X[:, j].copy() for j, p in enumerate(self.fitted)}
+        out.update({k: np.full(len(X), v) for k, v in self.held.items()})
+        return out
+
+    def constants(self, X):
+        """``(constants, year_zero)`` of each run; arrays of shape (runs,) where they differ."""
+        return self.setup.constants(self.values(X))
 
     def _pysd_values(self, X):
         values = {v: [] for v in self.variables}
@@ -91,8 +111,11 @@ class Objective:
         return t, out, ok
 
     def _batch_values(self, X):
-        params = dict(self.fixed)
-        params.update({p.name: X[:, j].copy() for j, p in enumerate(self.fitted)})
+        consts, _ = self.constants(X)
+        params = {
+            k: (np.ascontiguousarray(v, dtype=float) if np.ndim(v) else float(v))
+            for k, v in consts.items()
+        }
         self.runs += len(X)
         settings = RunSettings(
             self.model.control["initial_time"], self.end, self.time_step, self.time_step
@@ -111,12 +134,16 @@ class Objective:
         return (np.asarray(x, dtype=float) - self.low) / self.span
 
     def params(self, x) -> dict[str, float]:
-        out = dict(self.fixed)
-        out.update({p.name: float(v) for p, v in zip(self.fitted, x, strict=True)})
-        return out
+        """The model constants (model time) of one parameter vector ``x``."""
+        consts, _ = self.constants(np.asarray(x, dtype=float)[None, :])
+        return {k: float(np.ravel(v)[0]) for k, v in consts.items()}
+
+    def year_zero(self, x) -> float:
+        _, y0 = self.constants(np.asarray(x, dtype=float)[None, :])
+        return float(np.ravel(y0)[0])
 
     # -- runs and residuals ----------------------------------------------------------------
-    def simulate(self, x, final_time=None) -> pd.DataFrame:
+    def simulate(self, x, final_time=None, variables=None) -> pd.DataFrame:
         """One run with PySD (the reference engine), saved at every time step."""
         self.runs += 1
         return self.model.run(
@@ -124,11 +151,16 @@ class Objective:
             final_time=self.end if final_time is None else final_time,
             time_step=self.time_step,
             saveper=self.time_step,
-            variables=self.variables,
+            variables=variables or self.variables,
         )
 
-    def predictions(self, t: np.ndarray, values: dict[str, np.ndarray]) -> list[np.ndarray]:
-        """What each series' data are compared with; arrays of shape (runs, observations)."""
+    def predictions(self, t: np.ndarray, values: dict[str, np.ndarray], y0) -> list[np.ndarray]:
+        """What each series' data are compared with; arrays of shape (runs, observations).
+
+        ``y0`` is the calendar year of model time 0: one number, or one per run.
+        """
+        y0 = np.asarray(y0, dtype=float)
+        shift = y0[:, None] if y0.ndim else y0
         out = []
         for s in self.series:
             y = np.atleast_2d(values[s.variable])
@@ -137,25 +169,34 @@ class Objective:
                 cum = np.concatenate(
                     [np.zeros((len(y), 1)), np.cumsum(y[:, :-1] * np.diff(t), axis=1)], axis=1
                 )
-                out.append(_interp(s.times, t, cum) - _interp(s.starts, t, cum))
+                out.append(_interp(s.times - shift, t, cum) - _interp(s.starts - shift, t, cum))
             else:
-                out.append(_interp(s.times, t, y))
+                out.append(_interp(s.times - shift, t, y))
         return out
 
-    def residual_matrix(self, X) -> np.ndarray:
+    def prediction_matrix(self, X):
+        """``(P, ok)``: predictions of every observation for each run (rows), and which ran."""
         X = np.atleast_2d(X)
         if self.batch is not None:
             t, values, ok = self._batch_values(X)
         else:
             t, values, ok = self._pysd_values(X)
-        R = np.full((len(X), self.n), FAILED_RESIDUAL)
+        P = np.full((len(X), self.n), np.nan)
         if ok.any():
-            preds = self.predictions(t, {v: a[ok] for v, a in values.items()})
-            R[ok] = np.concatenate(
-                [s.weight * (p - s.observed) for s, p in zip(self.series, preds, strict=True)],
-                axis=1,
-            )
+            _, y0 = self.constants(X[ok])
+            preds = self.predictions(t, {v: a[ok] for v, a in values.items()}, y0)
+            P[ok] = np.concatenate(preds, axis=1)
         self.failures += int((~ok).sum())
+        return P, ok
+
+    def residual_matrix(self, X, observed=None) -> np.ndarray:
+        """Weighted residuals, one row per run; ``observed`` (rows or one vector) replaces
+        the data (a bootstrap's synthetic series)."""
+        P, ok = self.prediction_matrix(X)
+        obs = self.observed if observed is None else np.asarray(observed, dtype=float)
+        R = np.full(P.shape, FAILED_RESIDUAL)
+        obs_ok = obs[ok] if obs.ndim == 2 else obs
+        R[ok] = self.weights * (P[ok] - obs_ok)
         return R
 
     def residuals(self, u) -> np.ndarray:
@@ -184,8 +225,15 @@ class Objective:
 
 
 def _interp(x: np.ndarray, grid: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """Linear interpolation of each row of ``Y`` (on ``grid``) at the points ``x``."""
+    """Linear interpolation of each row of ``Y`` (on ``grid``) at ``x``.
+
+    ``x`` holds the same points for every row (shape ``(m,)``) or its own per row
+    (``(rows, m)``).
+    """
     i = np.clip(np.searchsorted(grid, x, side="right") - 1, 0, grid.size - 2)
     w = (x - grid[i]) / (grid[i + 1] - grid[i])
     w = np.where(np.isclose(x, grid[i], rtol=0, atol=1e-9), 0.0, w)
-    return Y[:, i] * (1 - w) + Y[:, i + 1] * w
+    if np.ndim(x) == 1:
+        return Y[:, i] * (1 - w) + Y[:, i + 1] * w
+    rows = np.arange(Y.shape[0])[:, None]
+    return Y[rows, i] * (1 - w) + Y[rows, i + 1] * w

@@ -1,0 +1,193 @@
+"""Fitting a region's own history (issue 12): levels, a mature start, calendar years, ties,
+dates fitted derivative-free, a batched robust default, evaluation without a fit, honest
+success flags and intervals inside the bounds.
+
+The observations are made from the cluster model itself at known values (and read back in
+calendar years), so each test knows what the fit must return; each fails on the
+calibration of before issue 12 (named in its docstring).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lifecycle.calibration import Parameter, calibrate, evaluate
+from lifecycle.errors import CalibrationError
+
+ROOT = Path(__file__).resolve().parents[1]
+DT = 0.25
+SHOCK = {"disruptive shock year": 45.0, "disruptive shock size": 0.5}  # model time
+YEAR_ZERO = 1960.0  # the calendar year of model time 0 in these synthetic histories
+
+
+RECORD = np.arange(30.0, 71.0, 2.0)  # model times 30-70: calendar 1990-2030
+
+
+def history(cluster, params=None, times=RECORD, variables=("Employment",)):
+    """Observations of a run at model ``times``, indexed by calendar year (1990, 1992...)."""
+    run = cluster.run(
+        params or {}, final_time=float(times.max()), time_step=DT, saveper=DT,
+        variables=list(variables),
+    )  # fmt: skip
+    t = run.index.to_numpy()
+    data = pd.DataFrame(
+        {v: np.interp(times, t, run[v].to_numpy()) for v in variables},
+        index=pd.Index(times + YEAR_ZERO, name="time"),
+    )
+    return data
+
+
+@pytest.fixture(scope="module")
+def shocked(cluster):
+    return history(cluster, SHOCK, variables=("Employment", "Firms"))
+
+
+def test_a_variable_in_persons_is_a_level_even_in_uneven_data(cluster):
+    """Before: 'Employment' (a level that feeds a smooth) counted as a flow and uneven data
+    were refused as ambiguous."""
+    data = history(cluster, {"startup rate": 0.1}, times=np.array([8.0, 15.0, 19.0, 30.0, 44.0]))
+    data.index = data.index - YEAR_ZERO  # model time
+    fit = calibrate(
+        cluster, data, {"startup rate": (0.05, 0.2)}, time_step=DT, method="least_squares"
+    )
+    assert [s.mode for s in fit.series] == ["level"]
+    assert fit.params["startup rate"] == pytest.approx(0.1, rel=1e-4)
+    # a true flow in the same uneven data still needs the choice
+    births = history(cluster, times=np.array([8.0, 15.0, 19.0]), variables=("Firm Births",))
+    with pytest.raises(CalibrationError, match="Firm Births' is a flow .*ambiguous"):
+        calibrate(cluster, births, {"startup rate": (0.05, 0.2)}, spin_up=8)
+
+
+def test_a_spin_up_starts_the_record_with_a_mature_cluster_and_can_be_fitted(cluster, shocked):
+    """Before: no spin_up; data years before model time could not be placed at all."""
+    data = shocked[["Employment"]]
+    fixed = calibrate(
+        cluster, data, {"startup rate": (0.05, 0.2)}, scenario=SHOCK, spin_up=30, time_step=DT
+    )
+    assert fixed.year_zero == YEAR_ZERO  # 1990 is model time 30
+    assert fixed.params["startup rate"] == pytest.approx(0.12, rel=1e-3)  # the model's value
+    assert fixed.r2["Employment"] > 0.999999
+    fitted = calibrate(cluster, data, {"spin up": (20.0, 40.0, 26.0)}, scenario=SHOCK, time_step=DT)
+    assert fitted.params["spin up"] == pytest.approx(30.0, abs=0.05)
+    assert fitted.year_zero == pytest.approx(YEAR_ZERO, abs=0.05)
+    assert "calendar: model time 0 is 1960" in fitted.summary()
+
+
+def test_dates_are_in_calendar_years_and_fitted_without_gradients(cluster, shocked):
+    """Before: a STEP/RAMP time had zero gradient, least squares did not move it and every
+    stderr was inf; and dates were model time, so a spin-up moved the shock."""
+    data = shocked[["Employment"]]
+    bounds = {"disruptive shock year": (1998.0, 2012.0, 2001.0)}
+    fit = calibrate(
+        cluster, data, bounds, scenario={"disruptive shock size": 0.5}, spin_up=30,
+        time_step=DT, options={"maxiter": 15, "popsize": 8},
+    )  # fmt: skip
+    assert fit.method == "differential_evolution"
+    assert any("gradient is zero" in n for n in fit.diagnostics())
+    assert fit.params["disruptive shock year"] == pytest.approx(2005.0, abs=DT)  # 1960 + 45
+    assert fit.ci_method["disruptive shock year"].startswith("none")
+    assert fit.constants()["disruptive shock year"] == pytest.approx(45.0, abs=DT)
+    with pytest.raises(CalibrationError, match="gradient is zero and least squares cannot"):
+        calibrate(
+            cluster, data, bounds, spin_up=30, time_step=DT, method="least_squares"
+        )  # fmt: skip
+
+
+def test_fitted_scenario_writes_dates_in_model_time_with_their_year(cluster, shocked, tmp_path):
+    from lifecycle.scenarios import load_scenario
+
+    held = {
+        "disruptive shock year": Parameter("disruptive shock year", 2005.0, vary=False),
+        "startup rate": (0.05, 0.2),
+    }
+    fit = calibrate(
+        cluster, shocked[["Employment"]], held, scenario={"disruptive shock size": 0.5},
+        spin_up=30, time_step=DT,
+    )  # fmt: skip
+    path = fit.to_scenario(tmp_path / "region.toml")
+    text = path.read_text(encoding="utf-8")
+    assert '"disruptive shock year" = 45.0  # the year 2005' in text
+    scenario = load_scenario(path)
+    assert scenario.params["disruptive shock year"] == 45.0
+    assert scenario.final_time >= 70.0  # the run reaches the last data year (2030)
+
+
+def test_one_tied_value_sets_several_constants_with_offsets(cluster):
+    """Before: no ties: one renewal start year for several levers had to be fitted apart."""
+    truth = {"young firm failure rate": 0.10, "established exit rate": 0.04}
+    data = history(cluster, truth, times=np.arange(2.0, 61.0, 2.0), variables=("Firms",))
+    fit = calibrate(
+        cluster, data, {"exits": (0.07, 0.2, 0.12)}, spin_up=2, time_step=DT,
+        ties={"exits": ["young firm failure rate", "established exit rate-0.06"]},
+    )  # fmt: skip
+    assert list(fit.params) == ["exits"]
+    assert fit.params["exits"] == pytest.approx(0.10, rel=1e-4)
+    consts = fit.constants()
+    assert consts["established exit rate"] == pytest.approx(0.04, rel=1e-3)
+    with pytest.raises(CalibrationError, match="tie 'exits' has no bounds"):
+        calibrate(cluster, data, {"startup rate": (0.05, 0.2)}, ties={"exits": "startup rate"})
+
+
+def test_the_default_runs_its_starts_in_large_batches(cluster, monkeypatch):
+    """Before: the default was one local fit; multi-start ran the model in tiny batches."""
+    from lifecycle.engines.batch import BatchModel
+
+    sizes = []
+    original = BatchModel.run
+
+    def counting(self, params, n, *args, **kwargs):
+        sizes.append(n)
+        return original(self, params, n, *args, **kwargs)
+
+    monkeypatch.setattr(BatchModel, "run", counting)
+    data = history(cluster, {"startup rate": 0.1}, times=np.arange(2.0, 41.0, 2.0))
+    data.index = data.index - YEAR_ZERO
+    bounds = {"startup rate": (0.05, 0.2), "imitation coefficient": (0.2, 0.6)}
+    fit = calibrate(cluster, data, bounds, time_step=DT)
+    assert fit.method == "least_squares, 8 starts"
+    assert len(fit.starts) == 8
+    assert fit.params["startup rate"] == pytest.approx(0.1, rel=1e-3)
+    lockstep = [n for n in sizes if n >= 8]
+    assert len(lockstep) >= 2 and sum(lockstep) > 0.7 * sum(sizes)
+
+
+def test_evaluate_scores_a_scenario_without_fitting(cluster, shocked):
+    """Before: the R² of a given scenario against data had to be computed by hand."""
+    data = shocked[["Employment", "Firms"]]
+    good = evaluate(cluster, data, scenario=SHOCK, spin_up=30, time_step=DT)
+    assert good.params == {} and good.r2["Employment"] > 0.999999
+    bad = evaluate(cluster, data, spin_up=30, time_step=DT)  # without the shock
+    assert bad.r2["Employment"] < 0.5
+    assert "R²" in bad.summary()
+
+
+def test_success_is_false_when_the_optimiser_hits_its_iteration_limit(cluster):
+    """Before: differential evolution stopped by maxiter still reported success: True."""
+    data = history(cluster, {"startup rate": 0.1}, times=np.arange(2.0, 41.0, 4.0))
+    data.index = data.index - YEAR_ZERO
+    fit = calibrate(
+        cluster, data, {"startup rate": (0.05, 0.2), "imitation coefficient": (0.2, 0.6)},
+        method="differential_evolution", options={"maxiter": 1, "popsize": 4},
+    )  # fmt: skip
+    assert "Maximum number of iterations" in fit.message
+    assert not fit.success
+    assert any("did not converge" in d for d in fit.diagnostics())
+
+
+def test_plot_shows_the_data_window_in_calendar_years_and_a_jobs_per_firm_panel(cluster, shocked):
+    fit = evaluate(cluster, shocked, scenario=SHOCK, spin_up=30, time_step=DT)
+    other = evaluate(cluster, shocked, spin_up=30, time_step=DT)
+    fig = fit.plot(others=[other], labels=["shock", "no shock"])
+    titles = [ax.get_title() for ax in fig.axes]
+    assert any(t.startswith("Employment per Firms") for t in titles)
+    top = fig.axes[0]
+    lo, hi = top.get_xlim()
+    assert 1988 < lo < 1990 and 2030 < hi < 2032  # the data's window, in calendar years
+    labels = [line.get_label() for line in top.lines]
+    assert "shock" in labels and "no shock" in labels
+    ratio = fit.ratio()
+    assert ratio[4] > 0.9999  # the model's own run: jobs per firm fit exactly
