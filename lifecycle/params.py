@@ -9,9 +9,28 @@ import pandas as pd
 
 from .model import Model
 
+#: The class of a constant, from the first word of its comment (the model's convention):
+#: policy levers and scenario switches, sourced, calibrated (to named data) or assumed.
+CLASSES = {
+    "policy lever:": "lever",
+    "scenario:": "lever",
+    "source:": "source",
+    "calibrated:": "calibrated",
+    "assumption:": "assumption",
+}
+
+
+def constant_class(comment: str) -> str:
+    """``lever``, ``source``, ``calibrated`` or ``assumption``; ``""`` if the comment says none."""
+    text = (comment or "").strip().lower()
+    for prefix, cls in CLASSES.items():
+        if text.startswith(prefix):
+            return cls
+    return ""
+
 
 def params_frame(model: Model, search: str | None = None) -> pd.DataFrame:
-    """Every settable constant: name, default, units, min, max, comment."""
+    """Every settable constant: name, default, units, min, max, class, comment."""
     rows = [
         {
             "name": c.name,
@@ -19,11 +38,12 @@ def params_frame(model: Model, search: str | None = None) -> pd.DataFrame:
             "units": c.units,
             "min": c.low,
             "max": c.high,
+            "class": constant_class(c.comment),
             "comment": c.comment,
         }
         for c in sorted(model.parameters.values(), key=lambda c: c.name.lower())
     ]
-    df = pd.DataFrame(rows, columns=["name", "default", "units", "min", "max", "comment"])
+    df = pd.DataFrame(rows, columns=["name", "default", "units", "min", "max", "class", "comment"])
     if search:
         text = search.lower()
         keep = df["name"].str.lower().str.contains(text, regex=False) | df[

@@ -715,7 +715,7 @@ def test_params_table(cluster):
 
 def test_params_csv_has_every_constant(cluster):
     df = pd.read_csv(io.StringIO(invoke("params", "--format", "csv").stdout))
-    assert list(df.columns) == ["name", "default", "units", "min", "max", "comment"]
+    assert list(df.columns) == ["name", "default", "units", "min", "max", "class", "comment"]
     assert sorted(df["name"]) == sorted(cluster.parameters)
     for _, r in df.iterrows():
         c = cluster.parameters[r["name"]]

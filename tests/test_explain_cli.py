@@ -120,6 +120,9 @@ def test_loops_on_the_cluster_baseline(tmp_path):
         "labour",
         "capital",
         "scale",
+        "value",  # named loops added for the second-edition model
+        "congestion",
+        "search",
     }
     assert set(loops["loop"]) <= named
     assert set(loops["variable"]) == {"Firms+Employment"}

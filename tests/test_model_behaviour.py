@@ -1,7 +1,10 @@
-"""The ten behaviours of DESIGN.md, one claim per test, with the numbers that carry it.
+"""The behaviours of DESIGN.md (second edition), read from ``checks/*.toml``, and their knockouts.
 
-Each test also states which mechanism carries the claim; removing that mechanism from the
-model makes the test fail (several tests show this directly by switching it off).
+Each claim is written once, as a check (``checks/b1_life_cycle.toml`` ... ``b9_wages.toml``,
+run by ``lifecycle check checks/``); the first test below runs them all at the model's values.
+The knockout tests then remove the mechanism behind a claim (a constant at the end of its
+range that switches the loop off) and show that the claim no longer holds, with the numbers
+of both runs. Robustness across the plausible ensemble is measured at the end.
 """
 
 from __future__ import annotations
@@ -9,230 +12,275 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lifecycle.stages import describe, stage_sequence
+from lifecycle.checks import load_checks, run_checks
+from lifecycle.stages import stage_sequence
+from lifecycle.uncertain import load_uncertain
 
-SHOCK_YEAR = 45.0
+from .paths import ROOT, SCENARIOS
+
+CHECKS = ROOT / "checks"
+PLAUSIBLE = ROOT / "scenarios" / "uncertain" / "plausible.toml"
+SHOCK_YEAR = 55.0
 
 
-def growth_inflection(series):
-    """Time of steepest growth of a series (an S-curve has it strictly inside its rise)."""
-    slope = np.gradient(series.to_numpy(), series.index.to_numpy())
-    return float(series.index[int(np.argmax(slope))])
+@pytest.fixture(scope="module")
+def checkset():
+    return load_checks([CHECKS])
 
 
-# 1 -------------------------------------------------------------------------------------
-def test_baseline_grows_in_s_curves_then_declines_slowly(simulate):
+@pytest.fixture(scope="module")
+def report(checkset):
+    return run_checks(checkset)
+
+
+def test_every_behaviour_of_design_has_checks(checkset):
+    files = {c.file.name for c in checkset.checks} if hasattr(checkset.checks[0], "file") else None
+    names = [c.name for c in checkset.checks]
+    assert len(names) == len(set(names)) >= 20
+    if files is not None:
+        assert {f"b{i}" for i in range(1, 10)} <= {f.split("_")[0] for f in files}
+
+
+def test_every_check_holds_at_the_model_values(report):
+    failed = {o.check.name: o.failures() for o in report.outcomes if not o.passed}
+    assert failed == {}
+
+
+# 1 -- take-off, growth, maturity, stagnation -------------------------------------------
+def test_baseline_first_years_are_embryonic_for_firms_and_employment(simulate):
     df = simulate()
-    firms, jobs, members = df["Firms"], df["Employment"], df["Network Members"]
-    assert firms.iloc[0] == pytest.approx(5.0)  # a handful of firms
-    assert members.iloc[0] == pytest.approx(1.0)  # few members
-    for s in (firms, jobs, members):
-        t_peak = float(s.idxmax())
-        t_infl = growth_inflection(s.loc[:t_peak])
-        # S-curve: growth accelerates, then slows before the peak
-        assert 5.0 < t_infl < t_peak - 5.0, (s.name, t_infl, t_peak)
-        assert s.max() > 20 * s.iloc[0] or s.name == "Employment"
-    assert jobs.max() > 5 * jobs.iloc[0]
-    # a plateau, then a slow decline as diversity erodes: 5-30 % below the peak at year 80
-    assert 0.70 < jobs.iloc[-1] / jobs.max() < 0.95
-    assert 0.70 < firms.iloc[-1] / firms.max() < 0.97
-    assert df["Knowledge Diversity"].iloc[-1] < 0.6 * df["Knowledge Diversity"].max()
-    assert df["Relative Technology"].iloc[-1] < df["Relative Technology"].max() - 0.05
-    assert describe(stage_sequence(df)).endswith("growth > maturity > decline")
+    for v in ("Firms", "Employment"):
+        first = stage_sequence(df, v)[0]
+        assert first.name == "embryonic" and first.end >= 4.0, (v, first)
+    # the take-off: the firms' relative growth rate rises over the first 25 years
+    firms = df["Firms"]
+    g = np.gradient(np.log(firms.to_numpy()), firms.index.to_numpy())
+    t = firms.index.to_numpy()
+    assert g[t == 25.0][0] > 2 * g[t == 0.5][0]  # 0.097 against 0.045
 
 
-def test_without_diversity_erosion_the_cluster_does_not_decline(simulate):
-    # the decline of test 1 comes from convergence of knowledge (lock-in)
-    df = simulate({"convergence rate": 0.0})
-    assert df["Employment"].iloc[-1] / df["Employment"].max() > 0.97
+def test_without_localisation_economies_there_is_no_take_off_and_no_failed_emergence(simulate):
+    """Knockout: localisation economies saturated at any size (half size 100 jobs)."""
+    base, flat = simulate(), simulate({"localisation half size": 100})
+    f, k = base["Firms"], flat["Firms"]
+    assert f.loc[20] / f.loc[10] > f.loc[10] / f.iloc[0]  # 2.38 > 2.05: take-off
+    assert k.loc[20] / k.loc[10] < k.loc[10] / k.iloc[0]  # 2.81 < 8.52: fastest at t = 0
+    failed = simulate({"localisation half size": 100}, scenario="failed_emergence.toml")
+    assert simulate(scenario="failed_emergence.toml")["Firms"].iloc[-1] < 1.0  # 0.2 firms
+    assert failed["Firms"].iloc[-1] > 100  # 383 firms: the small seed takes off
 
 
-# 2 -------------------------------------------------------------------------------------
-def test_joining_rate_per_nonmember_rises_with_member_share(simulate):
-    """The rate rises with the share by the Bass equation itself (so the correlation is a
-    regression guard); the S-curve and the contrast without imitation carry the claim."""
-    df = simulate()
-    share, rate = df["Member Share"], df["Joining Rate per Nonmember"]
-    rising = share.diff() > 1e-4
-    window = share[rising].loc[15:45]
-    assert len(window) > 20
-    corr = np.corrcoef(window, rate[window.index])[0, 1]
-    assert corr > 0.95
-    assert rate.loc[40] > 3 * rate.loc[15]
-    # membership follows an S-curve: from under 0.2 to over 0.75 of firms
-    assert share.loc[10] < 0.2 and share.loc[50] > 0.75
+def test_without_convergence_the_cluster_does_not_decline(simulate):
+    """Knockout: the slow decline comes from convergence on a thematic core (lock-in)."""
+    base, flat = simulate(), simulate({"convergence rate": 0.0})
+    assert base["Employment"].iloc[-1] / base["Employment"].max() < 0.95  # 0.924
+    assert flat["Employment"].iloc[-1] / flat["Employment"].max() > 0.99  # 1.000
 
 
-def test_without_imitation_membership_never_takes_off(simulate):
-    df = simulate({"imitation coefficient": 0.0})
-    assert df["Member Share"].max() < 0.25
-    assert df["Member Share"].iloc[-1] < 0.05
+def test_without_a_moving_frontier_the_cluster_does_not_decline(simulate):
+    flat = simulate({"frontier growth rate": 0.0})
+    assert flat["Employment"].iloc[-1] / flat["Employment"].max() > 0.99  # 1.000
 
 
-# 3 -------------------------------------------------------------------------------------
-def test_networking_initiative_outlasts_itself(simulate):
-    """Membership and trust stay above the baseline for over a decade after the forum.
-
-    The gain is not permanent: the baseline reaches the same membership by year 50 on its
-    own (cumulative joining needs no forum once trust has grown), so the forum brings the
-    networked cluster forward by about twenty years.
-    """
-    base, net = simulate(), simulate(scenario="networking_initiative.toml")
-    end = 16.0  # the initiative runs in years 8-16
-    assert net["Member Share"].loc[end] > base["Member Share"].loc[end] + 0.5
-    assert net["Trust"].loc[end] > base["Trust"].loc[end] + 0.35
-    # after the forum stopped, membership has not relapsed ...
-    assert net["Member Share"].loc[end + 5] > 0.9 * net["Member Share"].loc[end]
-    assert net["Member Share"].loc[end + 5] > base["Member Share"].loc[end + 5] + 0.4
-    assert net["Trust"].loc[end + 5] > base["Trust"].loc[end + 5] + 0.2
-    # ... and is still well above the baseline fourteen years later
-    assert net["Member Share"].loc[end + 14] > base["Member Share"].loc[end + 14] + 0.15
-    assert net["Trust"].loc[end + 14] > base["Trust"].loc[end + 14] + 0.1
+# 3 -- critical mass ---------------------------------------------------------------------
+def test_without_value_driven_leaving_the_low_state_is_not_stable(simulate):
+    """Knockout: with no leaving, the subcritical cluster accumulates members (0.08 against
+    0.0003 at year 80): the low state needs members to leave when value is below cost."""
+    sub = simulate(scenario="subcritical_network.toml")
+    leak = simulate({"leaving rate": 0.0}, scenario="subcritical_network.toml")
+    assert sub["Member Share"].iloc[-1] < 0.01
+    assert leak["Member Share"].iloc[-1] > 0.05
 
 
-def test_without_cumulative_joining_the_initiative_gain_fades(simulate):
-    net = simulate({"imitation coefficient": 0.0}, scenario="networking_initiative.toml")
-    assert net["Member Share"].loc[21] < 0.7 * net["Member Share"].loc[16]
+def test_without_imitation_the_network_never_forms(simulate):
+    """Knockout: with no imitation term the baseline network dies (0.84 -> 0.00)."""
+    assert simulate()["Member Share"].iloc[-1] > 0.7
+    assert simulate({"imitation coefficient": 0.0})["Member Share"].iloc[-1] < 0.05
 
 
-# 4 -------------------------------------------------------------------------------------
-def test_large_firm_speeds_upgrading_and_spinoffs_but_lowers_trust(simulate):
-    with_lf, without = simulate(), simulate({"large firm initially present": 0})
+def test_if_trust_were_built_within_a_year_a_six_month_forum_would_tip(simulate):
+    """Knockout of "trust takes years": at trust building rate 1/yr the six-month forum that
+    fails at 0.12/yr tips the subcritical cluster (member share 0.84 at year 80)."""
+    six = {
+        "networking initiative intensity": 1,
+        "networking initiative start": 10,
+        "networking initiative duration": 0.5,
+    }
+    slow = simulate(six, scenario="subcritical_network.toml")
+    fast = simulate({**six, "trust building rate": 1.0}, scenario="subcritical_network.toml")
+    assert slow["Member Share"].iloc[-1] < 0.01
+    assert fast["Member Share"].iloc[-1] > 0.5
+
+
+def test_the_forum_threshold_needs_years(simulate):
+    """The threshold of intensity x duration: at full intensity 3 years fail, 4 tip."""
+    out = {}
+    for years in (3.0, 4.0):
+        df = simulate(
+            {
+                "networking initiative intensity": 1,
+                "networking initiative start": 10,
+                "networking initiative duration": years,
+            },
+            scenario="subcritical_network.toml",
+        )
+        out[years] = df["Member Share"].iloc[-1]
+    assert out[3.0] < 0.2 and out[4.0] > 0.5, out
+
+
+# 4 -- the ambivalent large firm ---------------------------------------------------------
+def test_without_customer_push_the_large_firm_does_not_speed_upgrading(simulate):
     years = slice(5, 30)
-    rt_gain = (
-        with_lf["Relative Technology"].loc[years].mean()
-        - without["Relative Technology"].loc[years].mean()
-    )
-    assert rt_gain > 0.02
-    assert with_lf["Corporate Spinoffs"].loc[years].mean() > 0.5
-    assert without["Corporate Spinoffs"].max() == 0.0
-    assert with_lf["Trust"].loc[20] < without["Trust"].loc[20] - 0.1
+    no_lf = simulate(scenario="contrasts/no_large_firm.toml")["Relative Technology"]
+    base = simulate()["Relative Technology"]
+    push0 = simulate({"large customer push rate": 0.0})["Relative Technology"]
+    assert base.loc[years].mean() - no_lf.loc[years].mean() > 0.05  # 0.095
+    assert push0.loc[years].mean() - no_lf.loc[years].mean() < base.loc[years].mean() - 0.05
 
 
-def test_large_firm_exit_cuts_jobs_and_triggers_spinoff_burst(simulate):
-    base, exit_ = simulate(), simulate(scenario="large_firm_exit.toml")
-    trickle = base["Corporate Spinoffs"].loc[35]
-    burst = exit_["Corporate Spinoffs"].loc[35:38].max()
-    assert burst > 10 * trickle
-    assert base["Employment"].loc[40] - exit_["Employment"].loc[40] > 700
-    assert exit_["Employment"].iloc[-1] < base["Employment"].iloc[-1] - 1000
+def test_without_trust_erosion_the_large_firm_does_not_lower_trust(simulate):
+    no_lf = simulate(scenario="contrasts/no_large_firm.toml")["Trust"].loc[20]
+    erosion0 = simulate({"large firm trust erosion": 0.0})["Trust"].loc[20]
+    assert simulate()["Trust"].loc[20] < no_lf - 0.1  # 0.72 against 0.88
+    assert erosion0 > no_lf - 0.05
 
 
-# 5 -------------------------------------------------------------------------------------
-def _births(df, until=40.0):
-    part = df["Firm Births"].loc[:until]
-    return float(np.trapezoid(part.to_numpy(), part.index.to_numpy()))
+def test_without_leavers_founding_firms_there_is_no_spinoff_burst(simulate):
+    burst = simulate(scenario="large_firm_exit.toml")["Layoff Spinoffs"].loc[35:40].max()
+    none = simulate({"spinoffs per leaver": 0.0}, scenario="large_firm_exit.toml")
+    assert burst > 15  # 19.6 a year against a trickle of 1.0
+    assert none["Layoff Spinoffs"].max() == 0.0
 
 
-def test_skilled_labour_binds_more_than_venture_capital(simulate, cluster):
-    """Halving education capacity costs far more peak employment than halving venture
-    capital, although venture capital does bind: it cuts firm births by several percent.
+# 5 -- skilled labour and venture capital ------------------------------------------------
+def test_without_venture_backed_firms_halving_capital_costs_nothing(simulate):
+    """Knockout: with no firm needing venture capital, halving it changes no birth."""
+    kn = {"vc backed share of sti firms": 0.0}
+    full = simulate(kn, scenario="science_driven.toml")["Firm Births"].loc[0:60].mean()
+    half = simulate(kn, scenario="contrasts/science_driven_venture_capital_halved.toml")
+    assert half["Firm Births"].loc[0:60].mean() == pytest.approx(full, rel=1e-9)
 
-    Peak employment is set by the market the cluster's technology earns; fewer start-ups
-    reach it later but not lower, while fewer skilled workers lower the ceiling itself.
+
+# 6 -- managerial training ---------------------------------------------------------------
+def _cohort_survival(df):
+    mat = df["Spinoff Maturation"].loc[10:30].mean()
+    return mat / (mat + df["Spinoff Failures"].loc[10:30].mean())
+
+
+def test_without_a_managerial_deficit_training_changes_no_survival(simulate):
+    trained = _cohort_survival(simulate(scenario="university_spinoffs_with_training.toml"))
+    untrained = _cohort_survival(simulate(scenario="university_spinoffs.toml"))
+    assert trained - untrained > 0.1  # 0.68 against 0.51
+    kn = {"spinoff managerial deficit": 0.0}
+    a = _cohort_survival(simulate(kn, scenario="university_spinoffs_with_training.toml"))
+    b = _cohort_survival(simulate(kn, scenario="university_spinoffs.toml"))
+    assert a == pytest.approx(b, abs=1e-9)
+
+
+# 7 -- shock, lock-in, renewal -----------------------------------------------------------
+def test_without_the_distance_effect_the_shock_does_not_lock_in(simulate):
+    """Knockout: with distance elasticity 0 the shocked cluster recovers to 0.82 of its
+    pre-shock jobs by year 80 (0.29 with it)."""
+    for kn, low in (({}, True), ({"distance elasticity": 0.0}, False)):
+        e = simulate(kn, scenario="disruptive_shock.toml")["Employment"]
+        ratio = e.iloc[-1] / e.loc[:SHOCK_YEAR].max()
+        assert bool(ratio < 0.5) == low, (kn, ratio)
+
+
+LEVERS = {
+    "spin-offs and training": ("university spinoff support", "managerial training"),
+    "public venture capital": ("public venture coinvestment",),
+    "extra-regional links": ("global linkage support",),
+    "skills": ("education expansion", "talent attraction"),
+}
+
+
+def test_each_renewal_lever_measured(cluster, simulate):
+    """Each lever's share of the recovery (employment at year 80 over the shocked run).
+
+    The package recovers 6,070 jobs (2,940 -> 9,010). Any one lever alone recovers about 1 %
+    of that: the levers are complements, not substitutes. Taking one lever out of the package
+    costs 97 % of the gain (extra-regional links: the only channel that technological
+    distance does not limit), 15 % (skills), 4 % (venture capital), 1 % (spin-offs).
     """
-    base = simulate()
-    p = cluster.parameters
-    edu = simulate({"education capacity": p["education capacity"].default / 2})
-    vc = simulate(
-        {
-            "base fund raising": p["base fund raising"].default / 2,
-            "initial venture capital": p["initial venture capital"].default / 2,
-        }
-    )
-    peak = base["Employment"].max()
-    loss_edu = 1 - edu["Employment"].max() / peak
-    loss_vc = 1 - vc["Employment"].max() / peak
-    assert loss_edu > 0.08
-    assert loss_edu > loss_vc + 0.08
-    # venture capital is a real constraint on entry, not an inert sector
-    assert _births(vc) < 0.97 * _births(base)
+    shock = simulate(scenario="disruptive_shock.toml")["Employment"].iloc[-1]
+    full = simulate(scenario="shock_with_renewal.toml")["Employment"].iloc[-1]
+    assert full > 2.5 * shock
+    from lifecycle import load_scenario
+
+    package = dict(load_scenario(SCENARIOS / "shock_with_renewal.toml", cluster).params)
+    without = {}
+    for lever, names in LEVERS.items():
+        params = dict(package)
+        for n in names:
+            params[n] = 0.0
+        without[lever] = (full - simulate(params)["Employment"].iloc[-1]) / (full - shock)
+    assert without["extra-regional links"] > 0.9
+    assert 0.05 < without["skills"] < 0.5
+    assert all(v > 0 for v in without.values()), without
 
 
-# 6 -------------------------------------------------------------------------------------
-def test_managerial_training_leaves_more_surviving_spinoffs(simulate):
-    """While the programme runs (years 5-30), training cuts spin-off failures and leaves
-    more firms. After it, the market decides the number of firms: by year 60 the two runs
-    differ by less than 0.1 %, so the claim is about the programme's years."""
-    alone = simulate(scenario="university_spinoffs.toml")
-    trained = simulate(scenario="university_spinoffs_with_training.toml")
-
-    def failed(df):
-        part = df["Spinoff Failures"].loc[5:30]
-        return float(np.trapezoid(part.to_numpy(), part.index.to_numpy()))
-
-    assert failed(trained) < 0.75 * failed(alone)
-    assert trained["Firms"].loc[30] > alone["Firms"].loc[30] + 2
-    assert trained["Young University Spinoffs"].loc[30] > alone["Young University Spinoffs"].loc[30]
+def test_after_the_package_ends_the_recovery_continues(simulate):
+    e = simulate(scenario="shock_with_renewal.toml")["Employment"]
+    assert e.iloc[-1] > e.loc[77.0]  # package years 57-77; employment still rising at 80
 
 
-# 7 -------------------------------------------------------------------------------------
-def test_disruptive_shock_without_renewal_locks_the_cluster_in(simulate):
-    shock = simulate(scenario="disruptive_shock.toml")
-    pre = shock["Employment"].loc[SHOCK_YEAR - 0.5]
-    after = shock["Employment"].loc[SHOCK_YEAR:]
-    # the Swiss watch cluster lost about two thirds of jobs and of firms
-    assert 0.2 < after.min() / pre < 0.45
-    assert shock["Firms"].iloc[-1] / shock["Firms"].loc[SHOCK_YEAR - 0.5] < 0.45
-    assert after.iloc[-1] < 1.1 * after.min()  # no recovery by year 80
-    assert shock["Relative Technology"].iloc[-1] < 0.6
+# 9 -- wages -----------------------------------------------------------------------------
+def test_without_price_competition_the_wage_hardly_matters_for_the_shock(simulate):
+    """The wage acts through unit labour cost: with price elasticity at its lower end the
+    shock's cost differs by 0.2 points between wages 0.8 and 1.6 (1.1 points at 1)."""
+
+    def loss(kn, wage):
+        shocked = simulate({**kn, "relative wage level": wage}, scenario="disruptive_shock.toml")
+        base = simulate({**kn, "relative wage level": wage})
+        return 1 - shocked["Employment"].loc[55:80].mean() / base["Employment"].loc[55:80].mean()
+
+    gap = loss({}, 1.6) - loss({}, 0.8)
+    gap_low = loss({"price elasticity": 0.2}, 1.6) - loss({"price elasticity": 0.2}, 0.8)
+    assert gap > 0.008
+    assert gap_low < 0.5 * gap
 
 
-def test_renewal_package_rejuvenates_the_shocked_cluster(simulate):
-    """Employment roughly doubles from its trough, as the Swiss watch cluster's did from
-    1987, while the number of firms grows far less and stays below its pre-shock level:
-    fewer, larger firms, because the upgraded technology needs a larger efficient scale."""
-    shock = simulate(scenario="disruptive_shock.toml")
-    renew = simulate(scenario="shock_with_renewal.toml")
-    pre = renew["Employment"].loc[SHOCK_YEAR - 0.5]
-    trough = renew["Employment"].loc[SHOCK_YEAR:].min()
-    # employment roughly doubles from its trough (Swiss watches after 1987)
-    assert renew["Employment"].iloc[-1] > 1.6 * trough
-    assert renew["Employment"].iloc[-1] > 0.9 * pre
-    assert renew["Employment"].iloc[-1] > 2.5 * shock["Employment"].iloc[-1]
-    assert renew["Knowledge Diversity"].loc[55] > shock["Knowledge Diversity"].loc[55] + 0.1
-    assert "decline > rejuvenation" in describe(stage_sequence(renew))
-    firms = renew["Firms"]
-    jobs_trough_ratio = renew["Employment"].iloc[-1] / trough
-    firms_trough_ratio = firms.iloc[-1] / firms.loc[SHOCK_YEAR:].min()
-    assert firms.iloc[-1] < firms.loc[SHOCK_YEAR - 0.5]
-    assert firms_trough_ratio < 0.75 * jobs_trough_ratio
-    size_before = pre / firms.loc[SHOCK_YEAR - 0.5]
-    assert renew["Employment"].iloc[-1] / firms.iloc[-1] > 1.2 * size_before
+# robustness -----------------------------------------------------------------------------
+#: Checks that hold in fewer than 80 % of the plausible ensemble at n = 200 (seed 1234), with
+#: the share measured when this list was written; see the closing note of issue 10.
+BELOW_TARGET = {
+    "embryonic start, S-shaped growth": 0.76,
+    "slow decline as diversity erodes": 0.56,
+    "venture capital binds a science-driven cluster": 0.56,
+    "shock costs two thirds of the jobs within 15 years": 0.59,
+    "jobs and firms fall together": 0.585,
+    "lock-in is a stable low state": 0.67,
+    "renewal package recovers the cluster": 0.71,
+    "the shock costs a high-wage cluster more": 0.655,
+}
 
 
-def test_without_a_growing_efficient_scale_renewal_brings_back_many_small_firms(simulate):
-    renew = simulate({"scale elasticity": 0.0}, scenario="shock_with_renewal.toml")
-    assert renew["Firms"].iloc[-1] > renew["Firms"].loc[SHOCK_YEAR - 0.5]
+@pytest.fixture(scope="module")
+def robustness(checkset):
+    spec = load_uncertain(PLAUSIBLE, checkset.model)
+    return {o.check.name: o.share for o in run_checks(checkset, spec=spec, n=200).outcomes}
 
 
-# 8 -------------------------------------------------------------------------------------
-def _gain(simulate, sti, policy, year=30):
-    base = simulate({"STI share": sti})["Employment"].loc[year]
-    return simulate({"STI share": sti, **policy})["Employment"].loc[year] / base - 1
+def test_plausible_ensemble_varies_every_behavioural_constant(checkset):
+    from lifecycle.params import params_frame
+
+    spec = load_uncertain(PLAUSIBLE, checkset.model)
+    df = params_frame(checkset.model)
+    assert set(spec.names) == set(df.loc[df["class"] != "lever", "name"])
 
 
-def test_science_driven_clusters_gain_more_from_venture_capital(simulate):
-    vc = {"public venture coinvestment": 20, "public venture start": 5}
-    sti, dui = _gain(simulate, 0.8, vc), _gain(simulate, 0.2, vc)
-    assert sti > 0.02
-    assert sti > dui + 0.02
+def test_network_forms_in_ninety_percent_of_plausible_baselines(robustness):
+    assert robustness["network forms"] >= 0.9
 
 
-def test_engineering_based_clusters_gain_more_from_networking(simulate):
-    net = {"networking initiative intensity": 1}
-    sti, dui = _gain(simulate, 0.8, net), _gain(simulate, 0.2, net)
-    assert dui > 0.05
-    assert dui > sti + 0.05
+def test_behaviours_hold_in_eighty_percent_of_the_plausible_ensemble(robustness):
+    low = {k: v for k, v in robustness.items() if v < 0.8 and k not in BELOW_TARGET}
+    assert low == {}
 
 
-# 9 -------------------------------------------------------------------------------------
-def test_high_relative_wage_makes_stagnation_more_costly(simulate):
-    losses = {}
-    for wage in (0.8, 1.2, 1.6):
-        base = simulate({"relative wage level": wage})["Employment"].iloc[-1]
-        # stagnation: technology ages faster than the cluster renews it
-        stag = simulate({"relative wage level": wage, "obsolescence rate": 0.03})
-        losses[wage] = 1 - stag["Employment"].iloc[-1] / base
-    assert losses[0.8] < losses[1.2] < losses[1.6]
-    assert losses[1.6] - losses[0.8] > 0.05
+@pytest.mark.parametrize("name", sorted(BELOW_TARGET))
+def test_known_fragile_behaviours_are_still_below_target(robustness, name):
+    """Honest record of the claims that do not yet reach 80 %: this fails (and the entry must
+    leave BELOW_TARGET) as soon as the structure makes the claim robust."""
+    assert robustness[name] < 0.8, f"{name} now holds in {robustness[name]:.0%}: update"
