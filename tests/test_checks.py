@@ -467,3 +467,14 @@ def test_scenarios_with_other_run_settings_run_in_their_own_batch(tmp_path):
     assert report.outcomes[0].share == 1.0
     half, full = report.outcomes[0].values
     assert np.allclose(full, 0.5 + 2 * report.samples["X2"].to_numpy() + 1.5)
+
+
+def test_discover_without_the_prim_package_says_how_to_install_it(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "prim", None)  # import prim now raises ImportError
+    f = checkfile(tmp_path, '[[check]]\nname = "ok"\ncondition = "final(Y) > 2.8"\n')
+    u = uncertain(tmp_path, '"X1" = {dist = "uniform", min = 0, max = 1}\n')
+    r = invoke(f, "--ensemble", u, "-n", 20, "--discover", "-o", tmp_path / "out", code=2)
+    assert "pip install 'lifecycle[discover]'" in r.stderr
+    assert not (tmp_path / "out").exists()

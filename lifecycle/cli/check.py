@@ -118,6 +118,9 @@ def check_command(
 
         discover_all(report)
     click.echo(render(report), nl=False)
+    for key, names in report.held_by_scenario.items():
+        shown = ", ".join(f"'{n}'" for n in names)
+        click.echo(f"note: {key} keeps its own value of {shown} in every draw", err=True)
     write(report, outdir, command=command_line(), figure_format=figure_format, force=force)
     click.secho(f"wrote {outdir}/ (checks.csv, checks.json, checks.{figure_format})", err=True)
     if not report.all_ok:
