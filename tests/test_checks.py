@@ -388,6 +388,12 @@ def test_a_constant_the_scenario_sets_keeps_its_value_in_every_draw(tmp_path):
     report = run_checks(cs, spec=spec, n=50, seed=1)
     assert report.outcomes[0].share == 1.0
     assert list(report.held_by_scenario.values()) == [["X1"]]
+    # scaled: X1 = min(1, draw * 0.9 / 0.5), so peak(Hump) > 0.89 when the draw exceeds
+    # 0.89 / 1.8 = 0.494: 0.506 of a uniform draw, 25 or 26 of a 50-draw Latin hypercube
+    scaled = run_checks(cs, spec=spec, n=50, seed=1, scenario_values="scaled")
+    draws = scaled.samples["X1"].to_numpy()
+    assert np.allclose(scaled.outcomes[0].values[0], np.minimum(1, draws * 1.8))
+    assert scaled.outcomes[0].k == int((draws * 1.8 > 0.89).sum()) in (25, 26)
 
 
 def test_discovery_finds_the_known_box(tmp_path):
