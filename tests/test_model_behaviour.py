@@ -250,7 +250,7 @@ BELOW_TARGET = {
     "shock costs two thirds of the jobs within 15 years": 0.68,
     "jobs and firms fall together": 0.595,
     "lock-in is a stable low state": 0.635,
-    "networking helps engineering-based clusters more": 0.635,
+    "networking helps engineering-based clusters more, already networked": 0.635,
     "the shock costs a high-wage cluster more": 0.725,
 }
 
