@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,9 @@ from .errors import (
 )
 from .model import CONTROL, Model, load_model
 
+if TYPE_CHECKING:
+    from .scenarios import Scenario
+
 ENGINES = engines.CHOICES
 
 
@@ -34,7 +38,7 @@ def ensemble(
     model: Model | str | os.PathLike,
     samples: pd.DataFrame,
     *,
-    scenario=None,
+    scenario: Scenario | str | os.PathLike | None = None,
     variables: list[str] | None = None,
     engine: str = "auto",
 ) -> xr.Dataset:
@@ -42,15 +46,20 @@ def ensemble(
 
     Parameters
     ----------
-    model : a :class:`~lifecycle.model.Model` or the path of a ``.mdl`` file.
-    samples : one row per run, one column per constant (any Vensim spelling of its name).
-        Every value is checked against the constant's ``[min,max]`` range in the model.
-    scenario : a :class:`~lifecycle.scenarios.Scenario` or the path of a scenario file; its
-        constants apply beneath the samples, its ``final_time``/``time_step``/``saveper``
-        to every run.
-    variables : variables to return (default every stock, flow and auxiliary).
-    engine : ``"auto"`` (the batch engine, or PySD if the model uses a construct the batch
-        engine does not support), ``"batch"``, ``"pysd"`` or ``"simlin"``.
+    model : Model, str or os.PathLike
+        A :class:`~lifecycle.model.Model`, or the path of a ``.mdl`` file.
+    samples : pandas.DataFrame
+        One row per run, one column per constant (any Vensim spelling of its name). Every
+        value is checked against the constant's ``[min,max]`` range in the model.
+    scenario : Scenario, str or os.PathLike, optional
+        A scenario or the path of a scenario file: its constants apply beneath the
+        samples, its ``final_time``/``time_step``/``saveper`` to every run
+        (:class:`~lifecycle.engines.RunSettings`).
+    variables : list of str, optional
+        Variables to return (default every stock, flow and auxiliary).
+    engine : {"auto", "batch", "pysd", "simlin"}, default "auto"
+        From :func:`lifecycle.engines.engine`: ``"auto"`` is the batch engine, or PySD if
+        the model uses a construct the batch engine does not support.
 
     Returns
     -------

@@ -70,6 +70,19 @@ def _parse_column(raw: pd.Series, column: str, path: Path) -> np.ndarray:
     return values
 
 
+def _time_column(headers: list[str], path: Path) -> str:
+    """The one header named ``time`` or ``year`` (any case)."""
+    found = [h for h in headers if canonical(h) in TIME_COLUMNS]
+    if len(found) != 1:
+        what = "no column" if not found else f"columns {found}"
+        raise DataError(
+            f"{path}: {what} named {' or '.join(repr(c) for c in TIME_COLUMNS)} to take the "
+            f"times from, among {headers} (fix: name the time column, time_column=... or "
+            "--time-column)"
+        )
+    return found[0]
+
+
 def read_data(
     path: str | os.PathLike,
     *,
@@ -133,17 +146,7 @@ def read_data(
     if raw.empty:
         raise DataError(f"{path} has a header but no data rows")
 
-    if time_column is None:
-        found = [h for h in headers if canonical(h) in TIME_COLUMNS]
-        if len(found) != 1:
-            what = "no column" if not found else f"columns {found}"
-            raise DataError(
-                f"{path}: {what} named {' or '.join(repr(c) for c in TIME_COLUMNS)} to take the "
-                f"times from, among {headers} (fix: name the time column, time_column=... or "
-                "--time-column)"
-            )
-        time_column = found[0]
-    tcol = _find_header(time_column, headers, path, "time column")
+    tcol = _find_header(time_column or _time_column(headers, path), headers, path, "time column")
     if isinstance(columns, Mapping):
         wanted = {_find_header(c, headers, path, "column"): str(v) for c, v in columns.items()}
     elif columns is not None:

@@ -54,10 +54,12 @@ def _import_pysd():
 
 
 def cache_dir() -> Path:
+    """Where translations are cached: ``$LIFECYCLE_CACHE``, else ``~/.cache/lifecycle``."""
     return Path(os.environ.get("LIFECYCLE_CACHE", Path.home() / ".cache" / "lifecycle"))
 
 
 def file_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes (the model's identity in records and caches)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
@@ -104,6 +106,7 @@ class Constant:
     comment: str
 
     def contains(self, value: float) -> bool:
+        """Whether ``value`` lies inside the constant's ``[min,max]`` range."""
         if self.low is not None and value < self.low:
             return False
         return not (self.high is not None and value > self.high)
@@ -201,20 +204,37 @@ class Model:
 
     @cached_property
     def flows(self) -> frozenset[str]:
-        """Flows: what a stock integrates directly, and variables measured per unit of time."""
+        """True flows: variables measured per unit of time (``firm/Year``, ``1/Year``).
+
+        A variable in a stock's units (``person``, ``firm``), or in any units that are not
+        per time, is a level even where a stock integrates it (``Employment`` feeds a
+        smooth). Only a variable without units falls back on the structure: a flow when a
+        stock integrates it directly (and it is not a stock itself).
+        """
         py_to_real = {str(r["Py Name"]): r["Real Name"] for r in self._by_key.values()}
         deps = getattr(self.pysd, "dependencies", {}) or {}
-        found: set[str] = set()
+        integrated: set[str] = set()
         for key, dep in deps.items():
             if key.startswith("_integ") and isinstance(dep, Mapping):
-                found.update(py_to_real[k] for k in dep.get("step", {}) if k in py_to_real)
+                integrated.update(py_to_real[k] for k in dep.get("step", {}) if k in py_to_real)
         time_unit = canonical(self.time_unit)
-        if time_unit:
-            per_time = {f"/{time_unit}", f"/{time_unit}s", f"/{time_unit.rstrip('s')}"}
-            for name in self.variables:
-                if any(canonical(self.units(name)).endswith(u) for u in per_time):
+        per_time = {f"/{time_unit}", f"/{time_unit}s", f"/{time_unit.rstrip('s')}"}
+        stocks = set(self.stocks)
+        found = set()
+        for name in self.variables:
+            units = canonical(self.units(name))
+            if units:
+                if time_unit and any(units.endswith(u) for u in per_time):
                     found.add(name)
+            elif name in integrated and name not in stocks:
+                found.add(name)
         return frozenset(found)
+
+    @property
+    def levels(self) -> list[str]:
+        """Every computed variable that is not a flow: stocks and auxiliaries compared at a
+        point in time (``Employment``, ``Member Share``)."""
+        return [v for v in self.variables if v not in self.flows]
 
     @property
     def time_unit(self) -> str:
@@ -245,6 +265,7 @@ class Model:
         return str(units) if isinstance(units, str) else ""
 
     def resolve_constant(self, name: str) -> Constant:
+        """The settable constant ``name`` (any spelling); raises for computed variables."""
         real = self.resolve(name)
         if real not in self.constants:
             row = self._by_key[canonical(real)]
@@ -258,13 +279,12 @@ class Model:
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
             raise ArgumentError(f"'{const.name}' needs a number, not {value!r}")
         value = float(value)
-        if not math.isfinite(value):
-            raise OutOfRangeError(const.name, value, const.low, const.high)
-        if not const.contains(value):
+        if not (math.isfinite(value) and const.contains(value)):
             raise OutOfRangeError(const.name, value, const.low, const.high)
         return const.name, value
 
     def check_params(self, params: Mapping[str, float] | None) -> dict[str, float]:
+        """Every ``name: value`` checked by :meth:`check_value`, keyed by model spelling."""
         return dict(self.check_value(k, v) for k, v in (params or {}).items())
 
     # -- running -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,11 @@ from ._ensemble import ensemble
 from ._names import closest, find
 from .errors import LifecycleError, Problem, ScenarioError, SimulationError, UnknownParameterError
 from .outputs import save_figure, slug, versions, write_atomically, write_csv, write_json
-from .uncertain import UncertainSpec, scenario_params
+from .uncertain import Provenance, UncertainSpec
+
+if TYPE_CHECKING:
+    from .model import Model
+    from .scenarios import Scenario
 
 #: percentiles of the bands: the median and the edges of the 50/75/95/100 % envelopes
 PERCENTILES = (0.0, 2.5, 12.5, 25.0, 50.0, 75.0, 87.5, 97.5, 100.0)
@@ -54,7 +59,7 @@ def default_variables(model) -> list[str]:
 
 
 @dataclass
-class MonteCarloResult:
+class MonteCarloResult(Provenance):
     """Runs of a Monte Carlo: the samples, the trajectories and their percentile bands.
 
     Attributes
@@ -69,10 +74,6 @@ class MonteCarloResult:
     spec: UncertainSpec
     seed: int | None
     n: int
-    model_name: str = ""
-    model_hash: str = ""
-    scenario_name: str = ""
-    scenario_params: dict = field(default_factory=dict)
     units: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
     time_unit: str = ""
@@ -158,8 +159,7 @@ class MonteCarloResult:
             "failed_runs": int(self.failed.sum()),
             "engine": str(self.dataset.attrs.get("engine", "")),
             "sampling": "Latin hypercube of the unit cube through each inverse CDF",
-            "model": {"name": self.model_name, "sha256": self.model_hash},
-            "scenario": {"name": self.scenario_name, "params": self.scenario_params},
+            **self.provenance(),
             "variables": self.variables,
             "percentiles": list(PERCENTILES),
             "options": self.options,
@@ -187,8 +187,8 @@ class MonteCarloResult:
 
 
 def monte_carlo(
-    model,
-    scenario,
+    model: Model,
+    scenario: Scenario | None,
     spec: UncertainSpec,
     n: int = 1000,
     seed: int | None = 1234,
@@ -234,10 +234,7 @@ def monte_carlo(
         spec=spec,
         seed=seed,
         n=int(n),
-        model_name=model.name,
-        model_hash=model.hash,
-        scenario_name=str(getattr(scenario, "name", "") or ""),
-        scenario_params=scenario_params(scenario),
+        **Provenance.of(model, scenario),
         units=units,
         time_unit=model.time_unit,
         options={"scenario_values_replaced": spec.replaced(scenario)},

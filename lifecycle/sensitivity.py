@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,11 @@ from ._ensemble import ensemble
 from .errors import MetricError, SensitivityError, SimulationError
 from .metrics import Metric, parse_metric, parse_metrics
 from .outputs import save_figure, versions, write_atomically, write_csv, write_json
-from .uncertain import UncertainSpec, scenario_params
+from .uncertain import Provenance, UncertainSpec
+
+if TYPE_CHECKING:
+    from .model import Model
+    from .scenarios import Scenario
 
 __all__ = [
     "Metric",
@@ -46,7 +51,7 @@ __all__ = [
 
 
 @dataclass
-class SensitivityResult:
+class SensitivityResult(Provenance):
     """Indices of a Sobol' or Morris analysis, with the samples and metric values behind them.
 
     Attributes
@@ -70,10 +75,6 @@ class SensitivityResult:
     seed: int | None
     second_order: pd.DataFrame | None = None
     options: dict = field(default_factory=dict)
-    model_name: str = ""
-    model_hash: str = ""
-    scenario_name: str = ""
-    scenario_params: dict = field(default_factory=dict)
     scenario_values_replaced: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
 
@@ -137,12 +138,7 @@ class SensitivityResult:
             "runs": len(self.samples),
             "options": self.options,
             "metrics": list(self.outputs.columns),
-            "model": {"name": self.model_name, "sha256": self.model_hash},
-            "scenario": {
-                "name": self.scenario_name,
-                "params": self.scenario_params,
-                "replaced_by_distributions": self.scenario_values_replaced,
-            },
+            **self.provenance(replaced=self.scenario_values_replaced),
             **self.spec.to_dict(),
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
             "versions": versions(),
@@ -210,18 +206,15 @@ def _check_size(n, name: str, minimum: int) -> int:
 def _base(model, scenario, spec, **kw) -> dict:
     return {
         "spec": spec,
-        "model_name": model.name,
-        "model_hash": model.hash,
-        "scenario_name": str(getattr(scenario, "name", "") or ""),
-        "scenario_params": scenario_params(scenario),
+        **Provenance.of(model, scenario),
         "scenario_values_replaced": spec.replaced(scenario),
         **kw,
     }
 
 
 def sobol(
-    model,
-    scenario,
+    model: Model,
+    scenario: Scenario | None,
     spec: UncertainSpec,
     metrics: Sequence[str | Metric] | str,
     *,
@@ -300,8 +293,8 @@ def sobol(
 
 
 def morris(
-    model,
-    scenario,
+    model: Model,
+    scenario: Scenario | None,
     spec: UncertainSpec,
     metrics: Sequence[str | Metric] | str,
     *,

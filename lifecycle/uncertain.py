@@ -41,7 +41,7 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -179,6 +179,38 @@ class UncertainSpec:
             "description": self.description,
             "uncertain": {p.name: p.to_dict() for p in self.params},
         }
+
+
+@dataclass(kw_only=True)
+class Provenance:
+    """What an analysis ran on: the model (name, SHA-256) and the scenario beneath it.
+
+    The base of :class:`~lifecycle.montecarlo.MonteCarloResult` and
+    :class:`~lifecycle.sensitivity.SensitivityResult`; :meth:`of` fills it in.
+    """
+
+    model_name: str = ""
+    model_hash: str = ""
+    scenario_name: str = ""
+    scenario_params: dict = field(default_factory=dict)
+
+    @staticmethod
+    def of(model, scenario) -> dict:
+        """The provenance fields of an analysis of ``model`` on top of ``scenario``."""
+        return {
+            "model_name": model.name,
+            "model_hash": model.hash,
+            "scenario_name": str(getattr(scenario, "name", "") or ""),
+            "scenario_params": scenario_params(scenario),
+        }
+
+    def provenance(self, replaced: list[str] | None = None) -> dict:
+        """The ``model`` and ``scenario`` entries of a JSON record; ``replaced`` lists the
+        scenario's constants that distributions replaced, when the record names them."""
+        scenario = {"name": self.scenario_name, "params": self.scenario_params}
+        if replaced is not None:
+            scenario["replaced_by_distributions"] = replaced
+        return {"model": {"name": self.model_name, "sha256": self.model_hash}, "scenario": scenario}
 
 
 def scenario_params(scenario) -> dict[str, float]:

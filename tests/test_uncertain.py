@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from lifecycle.errors import ScenarioError
-from lifecycle.model import DEFAULT_MODEL, load_model
+from lifecycle.model import load_model
 from lifecycle.uncertain import load_uncertain, parse_uncertain
 
 HERE = Path(__file__).resolve().parent
@@ -116,8 +116,6 @@ def test_malformed_toml_and_missing_file_are_scenario_errors(tmp_path, linear):
 
 
 def test_example_uncertain_file_is_valid_for_the_main_model():
-    if not DEFAULT_MODEL.is_file():
-        pytest.skip("the main model is not written yet")
     spec = load_uncertain(
         ROOT / "scenarios" / "uncertain" / "baseline_uncertain.toml", load_model()
     )

@@ -32,11 +32,9 @@ Starting mid-life
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Literal
 
@@ -47,14 +45,17 @@ from ..errors import CalibrationError
 from ..model import Model, load_model
 from . import _optimise as opt
 from ._objective import Objective
+from ._parameters import calendar, parameters
+from ._report import report
 from ._result import CalibrationResult
-from ._setup import Setup, calendar, observed_series, parameters
+from ._search import Outcome, optimise
+from ._setup import Setup, observed_series
+from ._uncertainty import given_sd, log_prior_of, series_sd
 
 __all__ = ["METHODS", "IdentifiabilityWarning", "calibrate", "evaluate"]
 
 METHODS = ("auto", "least_squares", "differential_evolution", "mcmc")
 INTERVALS = ("auto", "linear", "bootstrap")
-AUTO_STARTS = 8  # the default multi-start design: the initial values and 7 Latin hypercube points
 
 
 class IdentifiabilityWarning(UserWarning):
@@ -62,17 +63,6 @@ class IdentifiabilityWarning(UserWarning):
 
 
 # -- 1. set-up --------------------------------------------------------------------------------
-def _control(model: Model, name: str) -> float:
-    key = name.lower().replace(" ", "_")
-    control = getattr(model, "control", None)
-    if isinstance(control, Mapping) and key in control:
-        return float(control[key])
-    const = model.constants.get(name)
-    if const is not None:
-        return float(const.default)
-    return float(getattr(model.pysd.components, key)())
-
-
 def _first(*values):
     return next(float(v) for v in values if v is not None)
 
@@ -85,6 +75,17 @@ def _load_scenario(scenario, model: Model):
     from ..scenarios import load_scenario
 
     return load_scenario(scenario, model=model)
+
+
+def _start(model: Model, start, scenario, spin_up):
+    """``start=(scenario, time)`` as a scenario and a spin-up."""
+    if scenario is not None or spin_up is not None:
+        raise CalibrationError("give start=(scenario, time) or scenario=/spin_up=, not both")
+    try:
+        scenario, at = start
+    except (TypeError, ValueError):
+        raise CalibrationError(f"`start` must be (scenario, time), got {start!r}") from None
+    return scenario, float(at) - model.control["initial_time"]
 
 
 def prepare(
@@ -105,13 +106,7 @@ def prepare(
 ) -> Setup:
     """Check everything and build the :class:`~._setup.Setup`; no model run."""
     if start is not None:
-        if scenario is not None or spin_up is not None:
-            raise CalibrationError("give start=(scenario, time) or scenario=/spin_up=, not both")
-        try:
-            scenario, at = start
-        except (TypeError, ValueError):
-            raise CalibrationError(f"`start` must be (scenario, time), got {start!r}") from None
-        spin_up = float(at) - _control(model, "INITIAL TIME")
+        scenario, spin_up = _start(model, start, scenario, spin_up)
     scen = _load_scenario(scenario, model)
     fixed = model.check_params(getattr(scen, "params", None) or {})
     if evaluating and not params:
@@ -123,9 +118,9 @@ def prepare(
             fixed.pop(const, None)
     if not evaluating and not any(p.vary for p in fitted):
         raise CalibrationError("every parameter has vary=False: nothing to fit")
-    initial = _control(model, "INITIAL TIME")
-    dt = _first(time_step, getattr(scen, "time_step", None), _control(model, "TIME STEP"))
-    horizon = _first(final_time, getattr(scen, "final_time", None), _control(model, "FINAL TIME"))
+    initial = model.control["initial_time"]
+    dt = _first(time_step, getattr(scen, "time_step", None), model.control["time_step"])
+    horizon = _first(final_time, getattr(scen, "final_time", None), model.control["final_time"])
     if not dt > 0:
         raise CalibrationError(f"bad run settings: time_step={dt}")
     series = observed_series(model, data, flows, period, weights)
@@ -171,164 +166,6 @@ def prepare(
         final_time=getattr(scen, "final_time", None) if final_time is None else final_time,
         data=data,
     )
-
-
-# -- 2. optimisation --------------------------------------------------------------------------
-@dataclass
-class Outcome:
-    """What the optimisation found, in the unit box and in parameter units."""
-
-    method: str
-    x: np.ndarray
-    success: bool
-    message: str
-    starts: list = field(default_factory=list)  # (start x, end x, cost, converged)
-    chain: Any = None
-    notes: list[str] = field(default_factory=list)
-
-
-def _choose(method: str, stepped: list[str]) -> tuple[str, list[str]]:
-    if method == "auto":
-        if stepped:
-            names = ", ".join(f"'{n}'" for n in stepped)
-            return "differential_evolution", [
-                f"{names} time an event (STEP, RAMP or PULSE): the run changes only when "
-                "they cross a time step, so their gradient is zero; fitted by differential "
-                "evolution (derivative-free) instead of least squares"
-            ]
-        return "least_squares", []
-    if method == "least_squares" and stepped:
-        names = ", ".join(f"'{n}'" for n in stepped)
-        raise CalibrationError(
-            f"{names} time an event (STEP, RAMP or PULSE): the run changes only when they "
-            "cross a time step, so their gradient is zero and least squares cannot move them "
-            "(fix: method='auto' or 'differential_evolution', or 'mcmc'; or hold them fixed)"
-        )
-    return method, []
-
-
-def optimise(obj: Objective, setup: Setup, method: str, starts, seed, options) -> Outcome:
-    """Find the best fit: multi-start least squares or differential evolution."""
-    fitted = obj.fitted
-    stepped = [p.name for p in fitted if p.name in setup.stepped]
-    chosen, notes = _choose(method, stepped)
-    options = dict(options or {})
-    u0 = obj.to_u([p.value for p in fitted])
-    frozen = np.array([p.name in setup.stepped for p in fitted])
-    if chosen == "least_squares":
-        n_starts = (AUTO_STARTS if method == "auto" else 1) if starts is None else starts
-        if n_starts == 1:
-            res = opt.local(obj, u0, options)
-            return Outcome(
-                "least_squares",
-                obj.to_x(res.x),
-                bool(res.success),
-                str(res.message),
-                [(obj.to_x(u0), obj.to_x(res.x), float(res.cost), bool(res.success))],
-                notes=notes,
-            )
-        design = np.vstack(
-            [u0, opt.latin_hypercube(n_starts - 1, len(fitted), np.random.default_rng(seed))]
-        )
-        lock = opt.lockstep(obj, design, max_iter=int(options.pop("max_iter", 100)))
-        best = int(np.argmin(lock.cost))
-        res = opt.local(obj, lock.U[best], options)  # polish: scipy's own convergence test
-        table = [
-            (obj.to_x(a), obj.to_x(b), float(c), bool(ok))
-            for a, b, c, ok in zip(design, lock.U, lock.cost, lock.converged, strict=True)
-        ]
-        message = (
-            f"{n_starts} starts in lockstep ({lock.iterations} iterations, "
-            f"{int(lock.converged.sum())} converged); polish: {res.message}"
-        )
-        return Outcome(
-            f"least_squares, {n_starts} starts",
-            obj.to_x(res.x),
-            bool(res.success),
-            message,
-            table,
-            notes=notes,
-        )
-    # differential evolution: derivative-free, one batch per generation
-    polish_opts = {k: options.pop(k) for k in ("max_nfev", "ftol", "xtol", "gtol") if k in options}
-    glob = opt.evolve(obj, u0, seed, options)
-    if frozen.all():
-        u, ok, pmsg = glob.x, True, "nothing smooth to polish"
-    elif frozen.any():
-        lock = opt.lockstep(obj, glob.x[None, :], frozen=frozen)
-        u, ok = lock.U[0], bool(lock.converged[0])
-        pmsg = "least squares over the smooth parameters, dates held"
-        if lock.cost[0] > glob.fun:  # never worse than the search
-            u = glob.x
-    else:
-        res = opt.local(obj, glob.x, polish_opts)
-        u, ok, pmsg = res.x, bool(res.success), str(res.message)
-    message = f"differential evolution: {glob.message} Polish: {pmsg}"
-    return Outcome(
-        "differential_evolution",
-        obj.to_x(u),
-        bool(glob.success) and ok,
-        message,
-        [(obj.to_x(u0), obj.to_x(u), float(0.5 * np.sum(obj.residuals(u) ** 2)), ok)],
-        notes=notes,
-    )
-
-
-# -- uncertainty --------------------------------------------------------------------------------
-def _series_sd(obj: Objective, residuals_raw: np.ndarray, k: int) -> np.ndarray:
-    """Error sd of each series from the fit's residuals (degrees of freedom shared out)."""
-    out, i = [], 0
-    n = obj.n
-    for s in obj.series:
-        e = residuals_raw[i : i + s.times.size]
-        i += s.times.size
-        dof = max(s.times.size - k * s.times.size / n, 1.0)
-        sd = math.sqrt(float(e @ e) / dof)
-        out.append(sd if sd > 0 else 1e-9 * (abs(float(np.mean(s.observed))) or 1.0))
-    return np.array(out)
-
-
-def bootstrap(obj: Objective, x: np.ndarray, frozen, n: int, seed) -> np.ndarray:
-    """Parametric bootstrap: refit ``n`` synthetic data sets (fit + Gaussian noise of each
-    series' residual sd) in lockstep from the fit; returns the estimates (n, k)."""
-    P, _ = obj.prediction_matrix(x[None, :])
-    pred = P[0]
-    sd = _series_sd(obj, obj.observed - pred, len(x))
-    sizes = [s.times.size for s in obj.series]
-    sig = np.repeat(sd, sizes)
-    rng = np.random.default_rng(seed)
-    synthetic = pred[None, :] + sig[None, :] * rng.standard_normal((n, pred.size))
-    u = np.repeat(obj.to_u(x)[None, :], n, axis=0)
-    lock = opt.lockstep(obj, u, observed=synthetic, frozen=frozen, max_iter=50)
-    return obj.to_x(lock.U)
-
-
-def _log_prior(setup: Setup, obj: Objective, priors, model):
-    """Uniform within the bounds, or an uncertain file's (truncated) distributions."""
-    lows, highs = obj.low, obj.low + obj.span
-    dists = {}
-    if priors is not None:
-        from ..uncertain import UncertainSpec, load_uncertain
-
-        spec = priors if isinstance(priors, UncertainSpec) else load_uncertain(priors, model)
-        names = [p.name for p in obj.fitted]
-        for u in spec.params:
-            if u.name in names:
-                dists[names.index(u.name)] = u.frozen()
-        unknown = [u.name for u in spec.params if u.name not in names]
-        if unknown:
-            setup.notes.append(f"priors for {', '.join(unknown)} ignored: not fitted")
-
-    def log_prior(X):
-        X = np.atleast_2d(X)
-        inside = np.all((X >= lows) & (X <= highs), axis=1)
-        lp = np.where(inside, 0.0, -np.inf)
-        for j, d in dists.items():
-            with np.errstate(divide="ignore"):
-                lp = lp + np.where(inside, d.logpdf(np.clip(X[:, j], lows[j], highs[j])), 0.0)
-        return lp
-
-    return log_prior, sorted(obj.fitted[j].name for j in dists)
 
 
 # -- the driver ---------------------------------------------------------------------------------
@@ -483,12 +320,12 @@ def calibrate(
         fit_runs = obj.runs
         P, _ = obj.prediction_matrix(outcome.x[None, :])
         if isinstance(sd, Mapping):
-            sd_values = _given_sd(setup, sd)
+            sd_values = given_sd(setup, sd)
         elif sd in ("estimate", "fit"):
-            sd_values = _series_sd(obj, obj.observed - P[0], k)
+            sd_values = series_sd(obj, obj.observed - P[0], k)
         else:
             raise CalibrationError(f"`sd` must be 'estimate', 'fit' or a dict, got {sd!r}")
-        log_prior, with_priors = _log_prior(setup, obj, priors, model)
+        log_prior, with_priors = log_prior_of(setup, obj, priors, model)
         outcome.chain = opt.sample(
             obj, outcome.x, sd=sd_values, fit_sd=sd == "fit", log_prior=log_prior,
             walkers=walkers, steps=steps, seed=seed,
@@ -501,19 +338,6 @@ def calibrate(
     for msg in result.identifiability(correlation_threshold):
         warnings.warn(msg, IdentifiabilityWarning, stacklevel=2)
     return result
-
-
-def _given_sd(setup: Setup, sd: Mapping[str, float]) -> np.ndarray:
-    from .._names import canonical
-
-    keys = {canonical(k): float(v) for k, v in sd.items()}
-    out = []
-    for s in setup.series:
-        v = keys.get(canonical(s.variable), keys.get(canonical(s.column)))
-        if v is None or not v > 0:
-            raise CalibrationError(f"`sd` needs a positive value for the series '{s.variable}'")
-        out.append(v)
-    return np.array(out)
 
 
 def evaluate(
@@ -546,148 +370,3 @@ def evaluate(
     obj = Objective(setup, "pysd")
     outcome = Outcome("evaluate (no fit)", np.zeros(0), True, "scored without fitting")
     return report(obj, setup, outcome, "linear", 0, None)
-
-
-# -- 3. report ----------------------------------------------------------------------------------
-def report(obj: Objective, setup: Setup, outcome: Outcome, intervals, n_boot, seed):
-    """Build the :class:`CalibrationResult`: the reported run, intervals, diagnostics."""
-    fitted = obj.fitted
-    names = [p.name for p in fitted]
-    k = len(fitted)
-    chain = outcome.chain
-    samples = None
-    if chain is not None:
-        flat = chain.chain[chain.burn :].reshape(-1, chain.chain.shape[-1])
-        cols = names + [f"sd({s.variable})" for s in setup.series] * bool(chain.fit_sd)
-        samples = pd.DataFrame(flat, columns=cols)
-        x = np.median(flat[:, :k], axis=0)
-    else:
-        x = outcome.x
-    y0 = obj.year_zero(x) if k or setup.year_zero is None else setup.year_zero
-    run = obj.simulate(x, variables=_run_variables(obj))  # the reported run: PySD's
-    t = run.index.to_numpy(dtype=float)
-    values = {v: run[v].to_numpy()[None, :] for v in obj.variables}
-    preds = [p[0] for p in obj.predictions(t, values, y0)]
-    raw = np.concatenate([s.observed - p for s, p in zip(obj.series, preds, strict=True)])
-    residuals = -obj.weights * raw  # weighted, model minus data (scipy's sign)
-    u = obj.to_u(x)
-    jac = obj.jacobian(u, residuals) / obj.span if k else np.zeros((obj.n, 0))
-    frozen = np.array([p.name in setup.stepped for p in fitted], dtype=bool)
-    jac[:, frozen] = 0.0
-    result = CalibrationResult.build(
-        model=setup.model,
-        series=setup.series,
-        fitted=fitted,
-        x=x,
-        jac=jac,
-        residuals=residuals,
-        predictions=preds,
-        smooth=~frozen,
-        data=setup.data,
-        fixed=dict(setup.fixed) | {p.name: p.value for p in setup.held},
-        run=run,
-        method=outcome.method,
-        starts=_start_table(outcome, names),
-        success=outcome.success,
-        engine=obj.engine,
-        message=outcome.message
-        + (f" ({obj.failures} runs failed and were penalised)" if obj.failures else ""),
-        nfev=obj.runs,
-        time_step=setup.time_step,
-        final_time=setup.final_time,
-        scenario=setup.scenario,
-        year_zero=float(y0),
-        setup=setup,
-        notes=list(outcome.notes) + list(setup.notes),
-    )
-    result.ci_method = {n: "linear" for n in names}
-    for j, p in enumerate(fitted):
-        if frozen[j]:
-            result.ci[p.name] = (np.nan, np.nan)
-            result.ci_method[p.name] = "none (a date: no gradient)"
-    if chain is not None:
-        result.add_posterior(samples, chain)
-        result.least_squares = dict(zip(names, map(float, outcome.x), strict=True))
-        result.bands = _bands(obj, setup, samples, chain, seed)
-    elif k:
-        crosses = [
-            j
-            for j, p in enumerate(fitted)
-            if not frozen[j] and (result.ci[p.name][0] < p.min or result.ci[p.name][1] > p.max)
-        ]
-        if intervals == "bootstrap" or (intervals == "auto" and crosses):
-            if obj.batch is None:
-                result.notes.append(
-                    "linear intervals cross a bound; the bootstrap needs the batch engine, "
-                    "so they are cut at the bounds (marked 'cut')"
-                )
-                for j in crosses:
-                    p = fitted[j]
-                    lo, hi = result.ci[p.name]
-                    result.ci[p.name] = (max(lo, p.min), min(hi, p.max))
-                    result.ci_method[p.name] = "linear, cut at a bound"
-            else:
-                est = bootstrap(obj, x, frozen, n_boot, seed)
-                targets = range(k) if intervals == "bootstrap" else crosses
-                for j in targets:
-                    if frozen[j]:
-                        continue
-                    lo, hi = np.percentile(est[:, j], [2.5, 97.5])
-                    result.ci[names[j]] = (float(lo), float(hi))
-                    result.ci_method[names[j]] = f"bootstrap ({n_boot} refits)"
-                result.bootstrap = pd.DataFrame(est, columns=names)
-    result.nfev = obj.runs
-    return result
-
-
-def _run_variables(obj: Objective) -> list[str]:
-    out = list(obj.variables)
-    model = obj.model
-    for extra in ("Firms", "Employment"):  # for the ratio panel and the stages
-        try:
-            name = model.resolve(extra)
-        except Exception:  # noqa: BLE001 (a model without them)
-            continue
-        if name not in out and name in model.variables:
-            out.append(name)
-    return out
-
-
-def _start_table(outcome: Outcome, names: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "start": dict(zip(names, map(float, a), strict=True)),
-                "end": dict(zip(names, map(float, b), strict=True)),
-                "cost": c,
-                "success": s,
-            }
-            for a, b, c, s in outcome.starts
-        ]
-    )
-
-
-def _bands(obj: Objective, setup: Setup, samples: pd.DataFrame, chain, seed, n: int = 200):
-    """Posterior-predictive 95 % bands of every series: model runs of ``n`` posterior
-    samples plus the series' Gaussian error, at the data's times."""
-    rng = np.random.default_rng(None if seed is None else seed + 1)
-    k = len(obj.fitted)
-    rows = samples.to_numpy()[rng.choice(len(samples), size=min(n, len(samples)), replace=False)]
-    P, ok = obj.prediction_matrix(rows[:, :k])
-    sizes = [s.times.size for s in setup.series]
-    if chain.fit_sd:
-        sig = np.exp(rows[:, k:])[:, np.repeat(np.arange(len(sizes)), sizes)]
-    else:
-        sig = np.repeat(chain.sd, sizes)[None, :]
-    Y = (
-        P[ok] + sig[ok] * rng.standard_normal(P[ok].shape)
-        if chain.fit_sd
-        else (P[ok] + sig * rng.standard_normal(P[ok].shape))
-    )
-    lo, mid, hi = np.percentile(Y, [2.5, 50, 97.5], axis=0)
-    out, i = {}, 0
-    for s in setup.series:
-        j = slice(i, i + s.times.size)
-        out[s.variable] = (s.times, lo[j], mid[j], hi[j])
-        i += s.times.size
-    return out

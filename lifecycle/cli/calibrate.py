@@ -59,6 +59,29 @@ def _values(pairs: dict[str, str], option: str) -> dict[str, float]:
     return out
 
 
+def _targets(output: Path, mcmc: bool) -> list[Path]:
+    """The files a run writes: the scenario, figure, summary (and the posterior's)."""
+    out = [output, output.with_suffix(".png"), output.with_suffix(".txt")]
+    if mcmc:  # the posterior's samples and pair plot
+        out += [
+            output.with_name(output.stem + "-samples.csv"),
+            output.with_name(output.stem + "-posterior.png"),
+        ]
+    return out
+
+
+def _fit(model, observed, bounds, held, evaluate_only, options, fitting):
+    """Evaluate the scenario, or fit ``bounds`` with ``held`` constants held."""
+    if evaluate_only:
+        return evaluate(model, observed, params=held, **options)
+    spec = dict(bounds)
+    for name, value in held.items():
+        if name in spec:
+            raise CalibrationError(f"'{name}' is given both by --param and by --set")
+        spec[name] = {"min": value, "max": value, "value": value, "vary": False}
+    return calibrate(model, observed, spec, **options, **fitting)
+
+
 @click.command("calibrate")
 @click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -236,39 +259,26 @@ def calibrate_command(
         raise click.UsageError("give at least one --param NAME=LOW:HIGH (or --evaluate)")
     if evaluate_only and bounds:
         raise click.UsageError("--evaluate scores a scenario as it is: leave out --param")
-    targets = [output, output.with_suffix(".png"), output.with_suffix(".txt")]
     mcmc = method == "mcmc" and not evaluate_only
-    if mcmc:  # the posterior's samples and pair plot
-        targets += [
-            output.with_name(output.stem + "-samples.csv"),
-            output.with_name(output.stem + "-posterior.png"),
-        ]
+    targets = _targets(output, mcmc)
     inputs = [data, *(p for p in (scenario, model_path, priors) if p)]
     check_files(targets, force=force, inputs=inputs)  # before the fit
     model = load_model(model_path)
     observed = read_data(
         data, time_column=time_column, columns=columns, time_offset=time_offset, model=model
     )
+    options = {
+        "scenario": scenario, "spin_up": spin_up, "weights": factors, "flows": flow_modes,
+        "time_step": time_step, "final_time": final_time,
+    }  # fmt: skip
+    fitting = {
+        "ties": tie_map or None, "method": method, "starts": starts, "seed": seed,
+        "engine": engine, "intervals": intervals, "walkers": walkers, "steps": steps,
+        "sd": "fit" if fit_sd else "estimate", "priors": priors,
+    }  # fmt: skip
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        if evaluate_only:
-            fit = evaluate(
-                model, observed, scenario=scenario, params=held, spin_up=spin_up,
-                weights=factors, flows=flow_modes, time_step=time_step, final_time=final_time,
-            )  # fmt: skip
-        else:
-            spec = dict(bounds)
-            for name, value in held.items():
-                if name in spec:
-                    raise CalibrationError(f"'{name}' is given both by --param and by --set")
-                spec[name] = {"min": value, "max": value, "value": value, "vary": False}
-            fit = calibrate(
-                model, observed, spec, scenario=scenario, ties=tie_map or None,
-                spin_up=spin_up, method=method, starts=starts, seed=seed, engine=engine,
-                flows=flow_modes, weights=factors, time_step=time_step, final_time=final_time,
-                intervals=intervals, walkers=walkers, steps=steps,
-                sd="fit" if fit_sd else "estimate", priors=priors,
-            )  # fmt: skip
+        fit = _fit(model, observed, bounds, held, evaluate_only, options, fitting)
     summary = fit.summary()
     # the files as a set: all staged, then moved into place (lifecycle.outputs)
     with atomic_files(targets, force=force, inputs=inputs) as staged:
