@@ -277,6 +277,8 @@ def write_results(
             tmp / "summary.csv", index=False, float_format="%.6g"
         )
         figvars = [v for v in (figure_variables or FIGURE_VARIABLES) if v in columns]
+        if not figvars:  # another model: its stocks, else the first variables written
+            figvars = [v for v in model.stocks if v in columns][:9] or columns[:9]
         if figvars:
             units = {v: model.units(v) for v in figvars}
             try:
