@@ -94,7 +94,9 @@ class OutOfRangeError(LifecycleError, ValueError):
         self.name, self.value, self.low, self.high = name, value, low, high
         lo = "-inf" if low is None else f"{low:g}"
         hi = "inf" if high is None else f"{high:g}"
-        super().__init__(f"'{name}' = {value:g} is outside the model's range [{lo}, {hi}]")
+        # never rounded into the range: 0.3000000001 is not shown as 0.3
+        shown = f"{value:g}" if float(f"{value:g}") == value else repr(float(value))
+        super().__init__(f"'{name}' = {shown} is outside the model's range [{lo}, {hi}]")
 
 
 @dataclass(frozen=True)

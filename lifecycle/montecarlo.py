@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from ._ensemble import ensemble
 from ._names import closest, find
 from .errors import LifecycleError, Problem, ScenarioError, SimulationError, UnknownParameterError
+from .limits import check_count, check_ensemble, check_seed
 from .outputs import save_figure, slug, versions, write_atomically, write_csv, write_json
 from .uncertain import Provenance, UncertainSpec
 
@@ -224,6 +225,8 @@ def monte_carlo(
             raise ScenarioError(problems)
     else:
         names = default_variables(model)
+    n, seed = check_count(n, "n"), check_seed(seed)
+    check_ensemble(model, scenario, n, len(names))  # before any run: steps and memory
     samples = spec.sample(n, seed)
     # the batch engine, or PySD for a model it cannot compile; failed runs hold NaN
     ds = ensemble(model, samples, scenario=scenario, variables=names, engine="auto")

@@ -10,13 +10,14 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
+import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._names import did_you_mean
+from ._readers import MAX_PROBLEMS, line_of, read_text, read_toml, resolve
 from .errors import (
     LifecycleError,
     ModelFileError,
@@ -26,10 +27,10 @@ from .errors import (
     ScenarioError,
     UnknownParameterError,
 )
+from .limits import RUN_KEYS, run_table, settings_problems
 from .model import CONTROL, Model, load_model
 
 TOP_KEYS = ("name", "description", "extends", "model", "params", "run")
-RUN_KEYS = ("final_time", "time_step", "saveper")
 
 
 @dataclass
@@ -61,26 +62,6 @@ class Scenario:
             )
             if v is not None
         }
-
-
-def _line_of(text: str, key: str, section: str | None = None) -> int | None:
-    """Line number (1-based) of ``key`` in a TOML text, within ``[section]`` if given, else
-    at the top level (a ``[key]`` table header counts)."""
-    current = None
-    for no, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        m = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
-        if m:
-            current = m.group(1).strip().strip('"')
-            if section is None and current == key:
-                return no
-            continue
-        if current != section:
-            continue
-        m = re.match(r'^(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_\- ]+?))\s*=', stripped)
-        if m and (m.group(1) or m.group(2) or m.group(3) or "").strip() == key:
-            return no
-    return None
 
 
 def _article(word: str) -> str:
@@ -131,107 +112,88 @@ def check_param(
             line,
             f"write a number, e.g. {const.default:g}",
         )
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        return None, Problem(
+            where,
+            f"'{const.name}' = a {len(str(value))}-digit number, too large for a float",
+            line,
+            f"write a number inside the range, e.g. {const.default:g}",
+        )
     if not math.isfinite(value) or not const.contains(value):
         err = OutOfRangeError(const.name, value, const.low, const.high)
         return None, Problem(where, str(err), line, "choose a value inside the range")
     return (const.name, value), None
 
 
-def _check_run(run, where: str, text: str, problems: list[Problem]) -> dict[str, float]:
-    settings: dict[str, float] = {}
-    if not isinstance(run, dict):
-        problems.append(Problem(where, "[run] must be a table", _line_of(text, "run")))
-        return settings
-    for key, value in run.items():
-        line = _line_of(text, key, "run")
-        if key not in RUN_KEYS:
-            problems.append(
-                Problem(
-                    where,
-                    f"unknown setting '{key}' in [run]",
-                    line,
-                    "use one of " + ", ".join(RUN_KEYS),
-                )
-            )
-        elif not _is_number(value) or not math.isfinite(value) or value <= 0:
-            problems.append(
-                Problem(where, f"[run] {key} must be a positive number, got {value!r}", line)
-            )
-        else:
-            settings[key] = float(value)
-    ts, ft = settings.get("time_step"), settings.get("final_time")
-    if ts is not None and ft is not None and ts > ft:
-        problems.append(Problem(where, "[run] time_step is larger than final_time", None))
-    return settings
-
-
-def _read_toml(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.append(
-            Problem(
-                str(path),
-                "scenario file not found",
-                None,
-                "check the path (scenario files are .toml or .cin)",
-            )
-        )
-        return None, ""
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), f"cannot read the file: {exc}"))
-        return None, ""
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
-        # Python < 3.14 has no lineno/msg attributes: read them from "(at line 3, column 5)"
-        m = re.search(r"\s*\(at line (\d+), column \d+\)$", str(exc))
-        line = getattr(exc, "lineno", None) or (int(m.group(1)) if m else None)
-        msg = getattr(exc, "msg", None) or (str(exc)[: m.start()] if m else str(exc))
-        problems.append(
-            Problem(
-                str(path),
-                f"malformed TOML: {msg}",
-                line,
-                'write `"name" = value` lines under [params]',
-            )
-        )
-        return None, text
+#: deepest ``extends`` chain followed (a 2,000-file chain exhausted Python's stack)
+MAX_EXTENDS = 64
+_CIN_LINE = re.compile(r'^\s*(?:"(?P<q>[^"]*)"|(?P<n>[^=:"]*?))\s*(?P<eq>:=|=)\s*(?P<v>.*?)\s*$')
 
 
 def _read_cin(path: Path, model: Model, problems: list[Problem]) -> dict[str, float]:
-    """A Vensim changes file: ``name = value`` lines; ``{...}`` comments are ignored."""
+    """A Vensim changes file: ``name = value`` lines; ``{...}`` comments are ignored.
+
+    Vensim's spellings are accepted: ``name := value`` and ``"quoted name" = value``. A
+    constant set twice is refused, as TOML refuses a duplicate key.
+    """
     params: dict[str, float] = {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.append(Problem(str(path), "changes file not found"))
+    text = read_text(path, problems, "changes file")
+    if text is None:
         return params
     text = re.sub(r"\{[^}]*\}", lambda m: "\n" * m.group(0).count("\n"), text)
-    for no, raw in enumerate(text.splitlines(), 1):
+    first: dict[str, int] = {}
+    start = len(problems)
+    lines = text.splitlines()
+    for no, raw in enumerate(lines, 1):
         line = raw.strip()
-        if not line or line.startswith(("#", ":")):
+        if not line or line.startswith("#"):
             continue
-        name, eq, value = line.partition("=")
-        if not eq or not name.strip():
+        if len(problems) - start >= MAX_PROBLEMS:
             problems.append(
                 Problem(
                     str(path),
-                    f"malformed line {raw.strip()!r}",
+                    f"lines {no}-{len(lines)} not checked after {MAX_PROBLEMS} problems",
                     no,
-                    "write one `name = value` a line",
+                    "fix these first",
+                )
+            )
+            break
+        m = _CIN_LINE.match(line)
+        name = m.group("q") if m and m.group("q") is not None else (m.group("n") if m else "")
+        if not m or not name.strip():
+            problems.append(
+                Problem(
+                    str(path),
+                    f"malformed line {line[:80]!r}",
+                    no,
+                    "write one `name = value` a line (Vensim's `name := value` and "
+                    '`"quoted name" = value` work too)',
                 )
             )
             continue
+        value = m.group("v")
         try:
-            number = float(value.strip())
+            number: object = float(value)
         except ValueError:
-            number = value.strip()
+            number = value
         pair, problem = check_param(model, name.strip(), number, str(path), no)
         if problem:
             problems.append(problem)
         elif pair:
+            if pair[0] in first:
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"'{name.strip()}' sets '{pair[0]}' again (already set on line "
+                        f"{first[pair[0]]})",
+                        no,
+                        "keep one of the two lines",
+                    )
+                )
+                continue
+            first[pair[0]] = no
             params[pair[0]] = pair[1]
     return params
 
@@ -243,15 +205,22 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
     if path.suffix.lower() == ".cin":
         model = model or load_model()
         params = _read_cin(path, model, problems)
-        sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+        try:
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            sha = ""
         return (
             Scenario(name=path.stem, path=path, params=params, model_path=model.path, sha256=sha),
             model,
         )
-    data, text = _read_toml(path, problems)
+    data, text = read_toml(path, problems)
     if data is None:
         return None, model
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()  # of the file as stored (CRLF too)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    try:  # of the file as stored (CRLF, BOM too)
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        pass
     for key in data:
         if key not in TOP_KEYS:
             hint = difflib.get_close_matches(key.lower(), TOP_KEYS, n=1, cutoff=0.6)
@@ -259,16 +228,16 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
                 Problem(
                     where,
                     f"unknown key '{key}'",
-                    _line_of(text, key),
+                    line_of(text, key),
                     f"did you mean '{hint[0]}'?" if hint else "allowed: " + ", ".join(TOP_KEYS),
                 )
             )
     for key in ("name", "description", "extends", "model"):
         if key in data and not isinstance(data[key], str):
-            problems.append(Problem(where, f"'{key}' must be a string", _line_of(text, key)))
+            problems.append(Problem(where, f"'{key}' must be a string", line_of(text, key)))
     # the model: explicit in the file, else the caller's, else the default
     if isinstance(data.get("model"), str):
-        mpath = (path.parent / data["model"]).resolve()
+        mpath = resolve(path.parent / data["model"])
         try:
             file_model = load_model(mpath)
         except ModelFileError as exc:
@@ -277,7 +246,7 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
                 Problem(
                     where,
                     f"model file {what}: {data['model']}",
-                    _line_of(text, "model"),
+                    line_of(text, "model"),
                     "give a path relative to the scenario file",
                 )
             )
@@ -287,40 +256,73 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
                 Problem(
                     where,
                     f"scenario is for {file_model.name} but the run uses {model.name}",
-                    _line_of(text, "model"),
+                    line_of(text, "model"),
                     "drop --model to use the scenario's model, or remove its model key",
                 )
             )
         model = file_model
     parent = None
     if isinstance(data.get("extends"), str):
-        ppath = (path.parent / data["extends"]).resolve()
-        line = _line_of(text, "extends")
-        if ppath in chain or ppath == path.resolve():
-            cycle = " -> ".join(p.name for p in (*chain, path.resolve(), ppath))
+        ppath = resolve(path.parent / data["extends"])
+        here = resolve(path)
+        line = line_of(text, "extends")
+        if ppath in chain or ppath == here:
+            cycle = " -> ".join(p.name for p in (*chain, here, ppath))
             problems.append(
                 Problem(where, f"circular extends: {cycle}", line, "remove one of the extends keys")
             )
-        elif not ppath.is_file():
+        elif len(chain) >= MAX_EXTENDS:
             problems.append(
                 Problem(
                     where,
-                    f"extends a missing file: {data['extends']}",
+                    f"extends chain deeper than {MAX_EXTENDS} files",
+                    line,
+                    "flatten the chain: copy the settings you need into fewer files",
+                )
+            )
+        elif ppath.is_dir():
+            problems.append(
+                Problem(
+                    where,
+                    f"extends a folder, not a file: {data['extends']}",
+                    line,
+                    "name the scenario file inside it",
+                )
+            )
+        elif not ppath.is_file():
+            broken = os.path.islink(ppath)
+            problems.append(
+                Problem(
+                    where,
+                    f"extends a {'broken or looping symbolic link' if broken else 'missing file'}"
+                    f": {data['extends']}",
                     line,
                     "give a path relative to this file",
                 )
             )
         else:
-            parent, model = _load(ppath, model, problems, (*chain, path.resolve()))
+            parent, model = _load(ppath, model, problems, (*chain, here))
     model = model or load_model()
     params: dict[str, float] = dict(parent.params) if parent else {}
     raw = data.get("params", {})
     if not isinstance(raw, dict):
-        problems.append(Problem(where, "[params] must be a table", _line_of(text, "params")))
+        problems.append(Problem(where, "[params] must be a table", line_of(text, "params")))
         raw = {}
     first: dict[str, tuple[str, int | None]] = {}  # constant -> (spelling, line) in this file
-    for name, value in raw.items():
-        line = _line_of(text, name, "params")
+    start = len(problems)
+    for k, (name, value) in enumerate(raw.items()):
+        if len(problems) - start >= MAX_PROBLEMS:
+            problems.append(
+                Problem(
+                    where,
+                    f"{len(raw) - k} more entries of [params] not checked after "
+                    f"{MAX_PROBLEMS} problems",
+                    None,
+                    "fix these first",
+                )
+            )
+            break
+        line = line_of(text, name, "params")
         pair, problem = check_param(model, name, value, where, line)
         if problem:
             problems.append(problem)
@@ -340,8 +342,19 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
             first[pair[0]] = (name, line)
             params[pair[0]] = pair[1]
     settings = dict(parent.run_settings) if parent else {}
+    before = len(problems)
     if "run" in data:
-        settings.update(_check_run(data["run"], where, text, problems))
+        settings.update(run_table(data["run"], where, text, problems))
+    run_line = next(
+        (
+            line_of(text, k, "run")
+            for k in RUN_KEYS
+            if isinstance(data.get("run"), dict) and k in data["run"]
+        ),
+        None,
+    )
+    if len(problems) == before:  # the settings' own problems first, then their sum
+        problems.extend(settings_problems(model, settings, where, run_line))
     name = data.get("name") if isinstance(data.get("name"), str) else path.stem
     desc = data.get("description") if isinstance(data.get("description"), str) else ""
     scen = Scenario(
@@ -412,6 +425,7 @@ def parse_assignments(items: Iterable[str], model: Model, where: str = "--set") 
     """Parse ``NAME=VALUE`` strings (``--set``) with the same checks as a scenario file."""
     problems: list[Problem] = []
     params: dict[str, float] = {}
+    spelled: dict[str, str] = {}
     for item in items:
         name, eq, value = item.partition("=")
         if not eq or not name.strip():
@@ -431,8 +445,18 @@ def parse_assignments(items: Iterable[str], model: Model, where: str = "--set") 
         pair, problem = check_param(model, name.strip(), number, where, None)
         if problem:
             problems.append(problem)
+        elif pair and pair[0] in spelled:
+            problems.append(
+                Problem(
+                    where,
+                    f"'{item}' sets '{pair[0]}' again (already set by '{spelled[pair[0]]}')",
+                    None,
+                    "give each constant once",
+                )
+            )
         elif pair:
             params[pair[0]] = pair[1]
+            spelled[pair[0]] = item
     if problems:
         raise ScenarioError(problems)
     return params

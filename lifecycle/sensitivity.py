@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 
 from ._ensemble import ensemble
 from .errors import MetricError, SensitivityError, SimulationError
+from .limits import check_ensemble, check_seed
 from .metrics import Metric, parse_metric, parse_metrics
 from .outputs import save_figure, versions, write_atomically, write_csv, write_json
 from .uncertain import Provenance, UncertainSpec
@@ -242,6 +243,9 @@ def sobol(
         p = 1 << (n - 1).bit_length()
         raise SensitivityError(f"Sobol' sampling needs n a power of two, not {n} (fix: use {p})")
     metrics = parse_metrics(metrics, model, scenario)
+    d = len(spec.names)
+    seed = check_seed(seed)
+    check_ensemble(model, scenario, n * (2 * d + 2 if calc_second_order else d + 2), len(metrics))
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     problem = _problem(spec)
@@ -315,6 +319,8 @@ def morris(
     n = _check_size(n, "n", 2)
     levels = _check_size(num_levels, "num_levels", 2)
     metrics = parse_metrics(metrics, model, scenario)
+    seed = check_seed(seed)
+    check_ensemble(model, scenario, n * (len(spec.names) + 1), len(metrics))
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     problem = _problem(spec)

@@ -244,7 +244,17 @@ def _key_line(text: str, key: str) -> int | None:
 
 
 def _number(value) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # a 400-digit integer
+        return False
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"a {len(text)}-character value {text[:12]}..."
 
 
 def _check_entry(name, entry, model) -> tuple[Uncertain | None, list[tuple[str, str]]]:
@@ -284,7 +294,7 @@ def _check_entry(name, entry, model) -> tuple[Uncertain | None, list[tuple[str, 
         elif not _number(value):
             problems.append(
                 (
-                    f"'{const.name}': `{key}` must be a finite number, not {value!r}",
+                    f"'{const.name}': `{key}` must be a finite number, not {_shown(value)}",
                     f"write {key} = <number>",
                 )
             )
@@ -426,7 +436,12 @@ def load_uncertain(path, model) -> UncertainSpec:
                 )
             ]
         )
-    text = path.read_text(encoding="utf-8")
+    from ._readers import read_text  # one reader: BOM, Latin-1, binary, links (issue 8)
+
+    read_problems: list[Problem] = []
+    text = read_text(path, read_problems, "uncertain file")
+    if text is None:
+        raise ScenarioError(read_problems)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

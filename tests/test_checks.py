@@ -351,6 +351,10 @@ def test_every_scenario_of_a_draw_shares_its_parameters(tmp_path):
     )
     report = run_checks(cs, spec=spec, n=100, seed=5)
     assert report.outcomes[0].k == 70
+    # one batch for both scenarios (the default) or one batch each: the same numbers
+    alone = run_checks(cs, spec=spec, n=100, seed=5, group=False)
+    for a, b in zip(report.outcomes[0].values, alone.outcomes[0].values, strict=True):
+        assert np.array_equal(a, b)
     d, b = report.outcomes[0].values
     assert np.allclose(d - b, report.samples["X1"].to_numpy()) or np.allclose(
         b - d, report.samples["X1"].to_numpy()
@@ -384,6 +388,12 @@ def test_a_constant_the_scenario_sets_keeps_its_value_in_every_draw(tmp_path):
     report = run_checks(cs, spec=spec, n=50, seed=1)
     assert report.outcomes[0].share == 1.0
     assert list(report.held_by_scenario.values()) == [["X1"]]
+    # scaled: X1 = min(1, draw * 0.9 / 0.5), so peak(Hump) > 0.89 when the draw exceeds
+    # 0.89 / 1.8 = 0.494: 0.506 of a uniform draw, 25 or 26 of a 50-draw Latin hypercube
+    scaled = run_checks(cs, spec=spec, n=50, seed=1, scenario_values="scaled")
+    draws = scaled.samples["X1"].to_numpy()
+    assert np.allclose(scaled.outcomes[0].values[0], np.minimum(1, draws * 1.8))
+    assert scaled.outcomes[0].k == int((draws * 1.8 > 0.89).sum()) in (25, 26)
 
 
 def test_discovery_finds_the_known_box(tmp_path):
@@ -432,3 +442,45 @@ def test_output_replaces_only_an_earlier_lifecycle_output(tmp_path):
     assert (out / "notes.txt").read_text() == "mine" and not (out / "checks.csv").exists()
     invoke(f, "-o", tmp_path / "fresh", code=0)
     invoke(f, "-o", tmp_path / "fresh", code=0)  # its own earlier output is replaced
+
+
+def test_problems_of_the_check_file_and_the_uncertain_file_come_together(tmp_path):
+    f = checkfile(tmp_path, '[[check]]\nname = "bad"\ncondition = "final(Yy) > 0"\n')
+    u = uncertain(tmp_path, '"X11" = {dist = "uniform", min = 0, max = 1}\n')
+    r = invoke(f, "--ensemble", u, "-n", 10, "-o", tmp_path / "out", code=2)
+    assert "'Yy' is not a variable" in r.stderr and "'X11' is not a constant" in r.stderr
+    assert "2 problems found" in r.stderr and not (tmp_path / "out").exists()
+
+
+def test_scenarios_with_other_run_settings_run_in_their_own_batch(tmp_path):
+    # Y(t) = 3 t at the model's values: the half-length run ends at 1.5, the full one at 3
+    write(tmp_path / "half.toml", f'model = "{LINEAR}"\n[params]\n[run]\nfinal_time = 0.5\n')
+    write(tmp_path / "full.toml", f'model = "{LINEAR}"\n[params]\n"A1" = 1\n')
+    f = checkfile(
+        tmp_path,
+        """
+        [[check]]
+        name = "half"
+        scenario = "half.toml"
+        condition = "abs(2 * final(Y) - final(Y, scenario='full.toml')) < 1e-9"
+        """,
+    )
+    cs = load_checks([f])
+    spec = load_uncertain(
+        uncertain(tmp_path, '"X2" = {dist = "uniform", min = 0, max = 1}\n'), cs.model
+    )
+    report = run_checks(cs, spec=spec, n=30, seed=2)
+    assert report.outcomes[0].share == 1.0
+    half, full = report.outcomes[0].values
+    assert np.allclose(full, 0.5 + 2 * report.samples["X2"].to_numpy() + 1.5)
+
+
+def test_discover_without_the_prim_package_says_how_to_install_it(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "prim", None)  # import prim now raises ImportError
+    f = checkfile(tmp_path, '[[check]]\nname = "ok"\ncondition = "final(Y) > 2.8"\n')
+    u = uncertain(tmp_path, '"X1" = {dist = "uniform", min = 0, max = 1}\n')
+    r = invoke(f, "--ensemble", u, "-n", 20, "--discover", "-o", tmp_path / "out", code=2)
+    assert "pip install 'lifecycle[discover]'" in r.stderr
+    assert not (tmp_path / "out").exists()

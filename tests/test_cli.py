@@ -133,24 +133,28 @@ def test_run_per_scenario_csv_columns_rows_and_values(run_out, cluster):
     assert abs(df["Firms"].iloc[-1] / default["Firms"].iloc[-1] - 1) > 0.01
 
 
+# a --set run is labelled by what it sets (issue 8)
+B15, N15 = "baseline (startup rate=0.15)", "networking initiative (startup rate=0.15)"
+
+
 def test_run_combined_csv_is_tidy_and_complete(run_out, cluster):
     comb = pd.read_csv(run_out["out"] / "combined.csv")
     assert list(comb.columns) == ["scenario", "time", "variable", "value"]
     nvars = len(cluster.variables)
     assert len(comb) == 2 * 41 * nvars
-    assert list(comb["scenario"].unique()) == ["baseline", "networking initiative"]
+    assert list(comb["scenario"].unique()) == [B15, N15]
     assert comb.groupby("scenario").size().tolist() == [41 * nvars] * 2
     assert set(comb["variable"]) == set(cluster.variables)
     per = pd.read_csv(run_out["out"] / "baseline.csv", index_col="time")
-    sub = comb[(comb["scenario"] == "baseline") & (comb["variable"] == "Employment")]
+    sub = comb[(comb["scenario"] == B15) & (comb["variable"] == "Employment")]
     np.testing.assert_allclose(sub["value"].to_numpy(), per["Employment"].to_numpy())
 
 
 def test_run_summary_csv(run_out):
     summary = pd.read_csv(run_out["out"] / "summary.csv")
     assert list(summary.columns) == SUMMARY_COLUMNS
-    assert summary["scenario"].unique().tolist() == ["baseline", "networking initiative"]
-    base = summary[summary["scenario"] == "baseline"]
+    assert summary["scenario"].unique().tolist() == [B15, N15]
+    base = summary[summary["scenario"] == B15]
     assert (base["final vs baseline"] == 0).all()
     # at 40 and 60 lie beyond final time 20
     assert summary["at 40"].isna().all() and summary["at 20"].notna().all()
@@ -185,24 +189,24 @@ def test_run_json_provenance(run_out, cluster):
     created = datetime.fromisoformat(rec["created"])
     assert run_out["started"] <= created <= datetime.now(UTC)
     assert rec["files"]["scenarios"] == {
-        "baseline": "baseline.csv",
-        "networking initiative": "networking_initiative.csv",
+        B15: "baseline.csv",
+        N15: "networking_initiative.csv",
     }
     scens = {s["name"]: s for s in rec["scenarios"]}
-    assert list(scens) == ["baseline", "networking initiative"]
-    for path, s in ((BASELINE, scens["baseline"]), (NETWORKING, scens["networking initiative"])):
+    assert list(scens) == [B15, N15]
+    for path, s in ((BASELINE, scens[B15]), (NETWORKING, scens[N15])):
         assert s["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert s["file"] == str(path)
         assert set(s["parameters"]) == set(cluster.parameters)  # every constant
         assert s["parameters"]["startup rate"] == 0.15
-    net = scens["networking initiative"]["parameters"]
+    net = scens[N15]["parameters"]
     expected = {n: c.default for n, c in cluster.parameters.items()}
     expected.update(load_scenario(NETWORKING, cluster).params)
     expected["startup rate"] = 0.15
     assert net == expected
     assert net[NII] == 1.0
-    assert scens["baseline"]["parameters"][NII] == cluster.parameters[NII].default
-    assert scens["baseline"]["run"] == {"final_time": 80.0}
+    assert scens[B15]["parameters"][NII] == cluster.parameters[NII].default
+    assert scens[B15]["run"] == {"final_time": 80.0}
 
 
 # -- run: options ----------------------------------------------------------------------------

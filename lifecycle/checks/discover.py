@@ -37,6 +37,7 @@ DENSITY = 0.8
 #: at most this many boxes per check; a further box must cover at least MIN_COVERAGE
 MAX_BOXES = 3
 MIN_COVERAGE = 0.1
+_EMPTY = pd.DataFrame(columns=["coverage", "density", "mass", "res dim"], dtype=float)
 #: restrictions with a larger quasi-p value are dropped from a box
 QP_MAX = 0.05
 #: fewer failing (or holding) draws than this give no box: PRIM would fit noise
@@ -110,7 +111,9 @@ class Discovery:
 
     def describe(self, name: str) -> list[str]:
         lines = [f"where '{name}' fails ({self.failing} of {self.n} runs), PRIM:"]
-        if not self.boxes and min(self.failing, self.n - self.failing) < MIN_CASES:
+        if "error" in self.options:
+            lines.append(f"  no box: {self.options['error']}")
+        elif not self.boxes and min(self.failing, self.n - self.failing) < MIN_CASES:
             lines.append(f"  no box: fewer than {MIN_CASES} failing or holding runs")
         elif not self.boxes:
             lines.append("  no box (PRIM found no range of the constants that concentrates them)")
@@ -160,16 +163,30 @@ class Discovery:
                 facecolors="none",
                 edgecolors="#c0392b",
                 lw=1.5,
-                label="reported box",
+                label="box chosen on the trajectory",
             )
-            ax.legend(fontsize=7, loc="lower left", frameon=False)
+        if self.boxes and self.boxes[0].dropped:
+            b = self.boxes[0]
+            ax.scatter(
+                [b.coverage],
+                [b.density],
+                marker="x",
+                s=60,
+                color="#c0392b",
+                lw=1.5,
+                label="reported (quasi-p > 0.05 dropped)",
+            )
+        if 0 <= self.chosen < len(t):
+            ax.legend(fontsize=6, loc="lower left", frameon=False, borderaxespad=0.2)
         ax.axhline(self.density_target, color="#888888", lw=0.8, ls=":")
         ax.set_xlim(0, 1.02)
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("coverage", fontsize=8)
         ax.set_ylabel("density", fontsize=8)
-        short = name if len(name) <= 40 else name[:38] + "..."
-        ax.set_title(f"where '{short}' fails", fontsize=8, loc="left")
+        import textwrap
+
+        title = textwrap.fill(f"where '{name}' fails", 34, max_lines=2, placeholder="...'")
+        ax.set_title(title, fontsize=7, loc="left")
         cb = ax.figure.colorbar(sc, ax=ax, pad=0.01, ticks=range(top + 1))
         cb.set_label("restricted constants", fontsize=7)
 
@@ -222,7 +239,7 @@ def discover(
             n_fail,
             len(failing),
             [],
-            pd.DataFrame(columns=["coverage", "density", "mass", "res dim"]),
+            _EMPTY.copy(),
             -1,
             rank,
             density,
@@ -286,7 +303,20 @@ def discover_all(report, **kw) -> dict:
     stored in ``report.discoveries`` (check name -> :class:`Discovery`)."""
     if report.samples is None or report.samples.shape[1] == 0:
         raise CheckError("--discover needs --ensemble with at least one uncertain constant")
+    prim = require_prim()
     for o in report.outcomes:
         if 0 < o.k < o.n:
-            report.discoveries[o.check.name] = discover(report.samples, ~o.held, **kw)
+            try:
+                found = discover(report.samples, ~o.held, **kw)
+            except prim.PrimError as exc:  # e.g. constants PRIM cannot peel
+                found = Discovery(
+                    o.n - o.k,
+                    o.n,
+                    [],
+                    _EMPTY.copy(),
+                    -1,
+                    ranking(report.samples, ~o.held),
+                    options={"error": f"PRIM: {exc}"},
+                )
+            report.discoveries[o.check.name] = found
     return report.discoveries

@@ -26,7 +26,7 @@ CALLS = ("abs",)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUM = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
 _PLACEHOLDER = re.compile(r"_m(\d+)_")
-_NAME_WORD = re.compile(r"[A-Za-z0-9_]+")
+_NAME_WORD = re.compile(r"\w+")
 SYNTAX_HELP = (
     "write metrics such as final(Member Share) or Employment@40, compare them with "
     "< <= > >= == !=, combine with and/or/not, e.g. peak(Firms) > 2 * final(Firms)"
@@ -103,7 +103,9 @@ def cut_metrics(text: str) -> tuple[str, list[Call], list[str]]:
             if k < n and text[k] == "(" and word not in CALLS + KEYWORDS:
                 close = _closing(text, k)
                 if close is None:
-                    problems.append(f"the parenthesis after '{word}' is never closed")
+                    problems.append(
+                        f"the parenthesis after '{word}' is never closed; close it with ')'"
+                    )
                     return "".join(out), calls, problems
                 if word.lower() in FUNCTIONS:
                     calls.append(Call(word.lower(), text[k + 1 : close], text[i : close + 1]))
@@ -156,13 +158,13 @@ def _cut_at(text: str, calls: list[Call]) -> tuple[str, list[str]]:
         if keep:
             words = [w for w in words if w.start() > keep[-1].start()]
         if not words:
-            problems.append("'@' needs a variable before it, e.g. Employment@40")
+            problems.append("'@' needs a variable before it; write e.g. Employment@40")
             text = text[:pos] + " 0 " + text[pos + 1 :]
             continue
         if num is None:
             problems.append(
-                f"'{text[words[0].start() : pos + 1].strip()}' needs a time after '@', "
-                "e.g. Employment@40"
+                f"'{text[words[0].start() : pos + 1].strip()}' needs a time after '@'; "
+                "write e.g. Employment@40"
             )
             text = text[: words[0].start()] + " 0 " + text[pos + 1 :]
             continue
@@ -340,9 +342,7 @@ def parse_condition(text: str, metric: Callable[[Call], int | None]) -> Conditio
     if not isinstance(text, str) or not text.strip():
         raise ConditionError([f"the condition must be a non-empty text; {SYNTAX_HELP}"])
     rewritten, calls, problems = cut_metrics(text)
-    index: dict[int, int | None] = {}
-    for k, call in enumerate(calls):
-        index[k] = metric(call)
+    index = {k: metric(call) for k, call in enumerate(calls)}
     if problems:
         raise ConditionError(problems)
     source = " ".join(rewritten.split())
@@ -352,84 +352,7 @@ def parse_condition(text: str, metric: Callable[[Call], int | None]) -> Conditio
         raise ConditionError(
             [f"'{text}' is not a valid condition ({exc.msg}); {SYNTAX_HELP}"]
         ) from None
-
-    def show(node) -> str:
-        seg = ast.get_source_segment(source, node) or ""
-        return " ".join(_PLACEHOLDER.sub(lambda m: calls[int(m.group(1))].text, seg).split())
-
-    def build(node) -> Node:
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, int | float):
-                raise ConditionError([f"{show(node)!s} is not a number"])
-            return Node("num", "num", value=node.value, text=show(node))
-        if isinstance(node, ast.Name):
-            m = _PLACEHOLDER.fullmatch(node.id)
-            if m and int(m.group(1)) < len(calls):
-                k = index[int(m.group(1))]
-                return Node("ref", "num", value=-1 if k is None else k, text=show(node))
-            raise ConditionError(
-                [
-                    f"'{node.id}' on its own is not a metric; write final({node.id}), "
-                    f"peak({node.id}) or {node.id}@40"
-                ]
-            )
-        if isinstance(node, ast.UnaryOp):
-            inner = build(node.operand)
-            if isinstance(node.op, ast.Not):
-                _want(inner, "bool", "not")
-                return Node("not", "bool", [inner], text=show(node))
-            _want(inner, "num", "a sign")
-            if isinstance(node.op, ast.USub):
-                return Node("neg", "num", [inner], text=show(node))
-            if isinstance(node.op, ast.UAdd):
-                return inner
-        if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
-            a, b = build(node.left), build(node.right)
-            sym = _ARITH_SYMBOL[type(node.op)]
-            _want(a, "num", sym)
-            _want(b, "num", sym)
-            return Node(sym, "num", [a, b], text=show(node))
-        if isinstance(node, ast.Compare):
-            parts = [build(node.left), *(build(c) for c in node.comparators)]
-            for p in parts:
-                _want(p, "num", "a comparison")
-            pairs = []
-            for (op, left), right in zip(
-                zip(node.ops, parts[:-1], strict=True), parts[1:], strict=True
-            ):
-                symbol = _COMPARE[type(op)][0]
-                pairs.append(
-                    Node(
-                        "cmp",
-                        "bool",
-                        [left, right],
-                        value=symbol,
-                        text=f"{left.text} {symbol} {right.text}",
-                    )
-                )
-            return pairs[0] if len(pairs) == 1 else Node("and", "bool", pairs, text=show(node))
-        if isinstance(node, ast.BoolOp):
-            parts = [build(v) for v in node.values]
-            op = "and" if isinstance(node.op, ast.And) else "or"
-            for p in parts:
-                _want(p, "bool", op)
-            return Node(op, "bool", parts, text=show(node))
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in CALLS
-            and len(node.args) == 1
-            and not node.keywords
-        ):
-            inner = build(node.args[0])
-            _want(inner, "num", "abs()")
-            return Node("abs", "num", [inner], text=show(node))
-        raise ConditionError([f"'{show(node)}' is not allowed in a condition; {SYNTAX_HELP}"])
-
-    try:
-        root = build(tree.body)
-    except ConditionError:
-        raise
+    root = _Builder(source, calls, index).build(tree.body)
     if root.kind != "bool":
         raise ConditionError(
             [f"'{text}' is a number, not a condition; compare it, e.g. '{text.strip()} > 0'"]
@@ -437,7 +360,95 @@ def parse_condition(text: str, metric: Callable[[Call], int | None]) -> Conditio
     return Condition(text=" ".join(text.split()), tree=root, calls=calls)
 
 
+class _Builder:
+    """Turns the allowed ``ast`` nodes into :class:`Node` trees; refuses every other node."""
+
+    def __init__(self, source: str, calls: list[Call], index: dict[int, int | None]):
+        self.source, self.calls, self.index = source, calls, index
+
+    def show(self, node) -> str:
+        """The node's text as the user wrote it (metric placeholders put back)."""
+        seg = ast.get_source_segment(self.source, node) or ""
+        return " ".join(_PLACEHOLDER.sub(lambda m: self.calls[int(m.group(1))].text, seg).split())
+
+    def build(self, node) -> Node:
+        kind = type(node).__name__
+        method = getattr(self, f"_{kind}", None)
+        out = method(node) if method is not None else None
+        if out is None:
+            raise ConditionError(
+                [f"'{self.show(node)}' is not allowed in a condition; {SYNTAX_HELP}"]
+            )
+        return out
+
+    def _Constant(self, node):  # methods are named after the ast classes
+        if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+            raise ConditionError([f"{self.show(node)} is not a number; write a number"])
+        return Node("num", "num", value=node.value, text=self.show(node))
+
+    def _Name(self, node):
+        m = _PLACEHOLDER.fullmatch(node.id)
+        if m and int(m.group(1)) < len(self.calls):
+            k = self.index[int(m.group(1))]
+            return Node("ref", "num", value=-1 if k is None else k, text=self.show(node))
+        raise ConditionError(
+            [
+                f"'{node.id}' on its own is not a metric; write final({node.id}), "
+                f"peak({node.id}) or {node.id}@40"
+            ]
+        )
+
+    def _UnaryOp(self, node):
+        inner = self.build(node.operand)
+        if isinstance(node.op, ast.Not):
+            _want(inner, "bool", "not")
+            return Node("not", "bool", [inner], text=self.show(node))
+        _want(inner, "num", "a sign")
+        if isinstance(node.op, ast.USub):
+            return Node("neg", "num", [inner], text=self.show(node))
+        return inner if isinstance(node.op, ast.UAdd) else None
+
+    def _BinOp(self, node):
+        if type(node.op) not in _ARITH:
+            return None
+        a, b = self.build(node.left), self.build(node.right)
+        sym = _ARITH_SYMBOL[type(node.op)]
+        _want(a, "num", sym)
+        _want(b, "num", sym)
+        return Node(sym, "num", [a, b], text=self.show(node))
+
+    def _Compare(self, node):
+        parts = [self.build(node.left), *(self.build(c) for c in node.comparators)]
+        for p in parts:
+            _want(p, "num", "a comparison")
+        pairs = []
+        for op, left, right in zip(node.ops, parts[:-1], parts[1:], strict=True):
+            symbol = _COMPARE[type(op)][0]
+            text = f"{left.text} {symbol} {right.text}"
+            pairs.append(Node("cmp", "bool", [left, right], value=symbol, text=text))
+        return pairs[0] if len(pairs) == 1 else Node("and", "bool", pairs, text=self.show(node))
+
+    def _BoolOp(self, node):
+        parts = [self.build(v) for v in node.values]
+        op = "and" if isinstance(node.op, ast.And) else "or"
+        for p in parts:
+            _want(p, "bool", op)
+        return Node(op, "bool", parts, text=self.show(node))
+
+    def _Call(self, node):
+        if not (
+            isinstance(node.func, ast.Name)
+            and node.func.id in CALLS
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            return None
+        inner = self.build(node.args[0])
+        _want(inner, "num", "abs()")
+        return Node("abs", "num", [inner], text=self.show(node))
+
+
 def _want(node: Node, kind: str, where: str) -> None:
     if node.kind != kind:
         what = "a number" if kind == "num" else "a comparison"
-        raise ConditionError([f"'{node.text}' must be {what} for {where}"])
+        raise ConditionError([f"'{node.text}' must be {what} for {where}; {SYNTAX_HELP}"])

@@ -11,6 +11,10 @@ from matplotlib.figure import Figure
 
 from .run import CheckReport, Outcome
 
+#: PRIM trade-off panels per row, and at most this many (checks.json holds every box)
+COLS = 3
+MAX_PANELS = 12
+
 
 def _g(x: float) -> str:
     if x is None or not np.isfinite(x):
@@ -117,7 +121,8 @@ def record(report: CheckReport, command: list[str]) -> dict:
             "min_share": report.min_share,
             "interval": "Wilson score, 95 %",
             "sampling": "Latin hypercube of the unit cube through each inverse CDF",
-            "held_by_scenario": report.held_by_scenario,
+            "scenario_values": report.scenario_values,
+            "set_by_scenario": report.held_by_scenario,
             **report.spec.to_dict(),
         }
     checks = []
@@ -176,12 +181,12 @@ def figure(report: CheckReport) -> Figure:
     from ..plotting import plot_style
 
     outs = report.outcomes
-    disc = [(name, d) for name, d in report.discoveries.items() if d.boxes]
+    disc = [(name, d) for name, d in report.discoveries.items() if d.boxes][:MAX_PANELS]
     with plot_style():
         h = 0.9 + 0.32 * len(outs)
-        fig = Figure(figsize=(8, h + 3.2 * math.ceil(len(disc) / 2)))
-        rows = 1 + math.ceil(len(disc) / 2)
-        gs = fig.add_gridspec(rows, 2, height_ratios=[h] + [3.0] * (rows - 1))
+        fig = Figure(figsize=(9, h + 2.8 * math.ceil(len(disc) / COLS)))
+        rows = 1 + math.ceil(len(disc) / COLS)
+        gs = fig.add_gridspec(rows, COLS, height_ratios=[h] + [2.6] * (rows - 1))
         ax = fig.add_subplot(gs[0, :])
         y = np.arange(len(outs))[::-1]
         names = [o.check.name for o in outs]
@@ -208,7 +213,7 @@ def figure(report: CheckReport) -> Figure:
                 f"{report.checkset.model.name}: {len(outs)} checks, {report.n} draws of "
                 f"{Path(str(report.spec.path or 'uncertain')).name}, seed {report.seed}",
                 loc="left",
-                fontsize=9,
+                fontsize=8,
             )
         else:
             m = np.array([float(o.check.condition.margin(o.values)[0]) for o in outs])
@@ -226,7 +231,7 @@ def figure(report: CheckReport) -> Figure:
         ax.set_yticks(y, names, fontsize=8)
         ax.set_ylim(-0.6, len(outs) - 0.4)
         for k, (name, d) in enumerate(disc):
-            axd = fig.add_subplot(gs[1 + k // 2, k % 2])
+            axd = fig.add_subplot(gs[1 + k // COLS, k % COLS])
             d.plot_tradeoff(axd, name)
         fig.tight_layout()
     return fig

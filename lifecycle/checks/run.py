@@ -1,10 +1,12 @@
 """Run checks: once at the model's values, or over an ensemble of parameter draws.
 
-Every run goes through :func:`lifecycle.ensemble.ensemble` (the vectorised batch engine, or
-PySD for a model the batch engine cannot compile): one batch per scenario, every scenario
-on the same table of draws, so that a check comparing two scenarios compares them on the
-same parameters. A constant that a scenario sets to something other than the model's value
-keeps the scenario's value in every run (the scenario's statement); the draws vary the rest.
+Every run goes through :func:`lifecycle.ensemble` (the vectorised batch engine, or PySD for
+a model the batch engine cannot compile), never a Python loop over draws: every scenario on
+the same table of draws, so that a check comparing two scenarios compares them on the same
+parameters. Scenarios with the same run settings share batches of up to 5,000 runs (each
+scenario's constants a column); ``group=False`` gives one batch per scenario, with the same
+values. A constant that a scenario sets to something other than the model's value keeps the
+scenario's value in every run (the scenario's statement); the draws vary the rest.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from ..errors import ArgumentError
 from ..uncertain import UncertainSpec
 from .files import Check, CheckSet, RunSpec
 
+#: how a scenario's setting of a sampled constant applies in a draw (see :func:`simulate`)
+SCENARIO_VALUES = ("held", "scaled")
+#: runs per batch when scenarios are grouped (the batch engine's chunk size)
+GROUP_ROWS = 5000
 #: two-sided 95 % normal quantile for the Wilson interval
 Z95 = float(stats.norm.ppf(0.975))
 
@@ -94,6 +100,7 @@ class CheckReport:
     min_share: float | None = None
     engine: str = ""
     held_by_scenario: dict[str, list[str]] = field(default_factory=dict)
+    scenario_values: str = "held"
     seconds: dict[str, float] = field(default_factory=dict)
     discoveries: dict = field(default_factory=dict)
 
@@ -118,14 +125,33 @@ class CheckReport:
 
 
 def simulate(
-    checkset: CheckSet, samples: pd.DataFrame, *, engine: str = "auto"
+    checkset: CheckSet,
+    samples: pd.DataFrame,
+    *,
+    engine: str = "auto",
+    group: bool = True,
+    scenario_values: str = "held",
 ) -> tuple[dict[RunSpec, object], dict[str, list[str]], str]:
-    """One batch per run of ``checkset`` on the rows of ``samples``; returns the datasets,
-    the sampled constants each scenario holds at its own value, and the engine used."""
+    """Run every scenario of ``checkset`` on the rows of ``samples``; returns the datasets
+    (one per run spec, dims run x time), the sampled constants each scenario holds at its
+    own value, and the engine used.
+
+    With ``group`` (the default) scenarios that share run settings go into batches of up to
+    :data:`GROUP_ROWS` runs, each scenario's constants a column with one value per row: the
+    batch engine is faster per run on batches of a few thousand runs than on batches of
+    1,000 (``benchmarks/bench_checks.py``), and the cap bounds the memory the trajectories
+    take. ``group=False`` runs one batch per scenario; both give the same values
+    (``tests/test_checks.py``).
+
+    A sampled constant that a scenario sets to another value than the model's keeps the
+    scenario's value in every draw (``scenario_values="held"``), or (``"scaled"``) takes the
+    draw times the scenario's change, ``draw * value / default`` within the constant's range
+    (so "halve venture supply" halves each draw's supply); a constant whose default is 0
+    is held either way.
+    """
     model = checkset.model
-    data = {}
+    blocks: dict[RunSpec, tuple[pd.DataFrame, object]] = {}
     held: dict[str, list[str]] = {}
-    used = set()
     for spec in checkset.runs():
         scen = checkset.scenario_for(spec)
         fixed = [
@@ -135,16 +161,79 @@ def simulate(
         ]
         if fixed:
             held[spec.key] = fixed
-        ds = ensemble(
-            model,
-            samples.drop(columns=fixed),
-            scenario=scen,
-            variables=checkset.variables(spec),
-            engine=engine,
-        )
+        if scenario_values == "scaled":
+            blocks[spec] = (_scaled(model, samples, scen, fixed), scen)
+        else:
+            blocks[spec] = (samples.drop(columns=fixed), scen)
+    groups: dict[tuple, list[list[RunSpec]]] = {}
+    per_batch = max(1, GROUP_ROWS // max(1, len(samples))) if group else 1
+    for spec, (_block, scen) in blocks.items():
+        batches = groups.setdefault((scen.final_time, scen.time_step, scen.saveper), [[]])
+        if len(batches[-1]) >= per_batch:
+            batches.append([])
+        batches[-1].append(spec)
+    data: dict[RunSpec, object] = {}
+    used = set()
+    for members in (m for batches in groups.values() for m in batches):
+        if len(members) == 1:
+            block, scen = blocks[members[0]]
+            variables = checkset.variables(members[0])
+            ds = ensemble(model, block, scenario=scen, variables=variables, engine=engine)
+            data[members[0]] = ds
+        else:
+            data.update(_grouped(checkset, blocks, members, len(samples), engine))
+            ds = data[members[0]]
         used.add(str(ds.attrs.get("engine", engine)))
-        data[spec] = ds
     return data, held, ", ".join(sorted(used))
+
+
+def _scaled(model, samples: pd.DataFrame, scen, fixed: list[str]) -> pd.DataFrame:
+    """Draws with the scenario's changes applied as ratios to the model's values."""
+    out = samples.copy()
+    for c in fixed:
+        const = model.parameters[c]
+        if const.default == 0:
+            out = out.drop(columns=[c])
+            continue
+        lo = -np.inf if const.low is None else const.low
+        hi = np.inf if const.high is None else const.high
+        ratio = scen.params[c] / const.default
+        out[c] = np.clip(samples[c].to_numpy(dtype=float) * ratio, lo, hi)
+    return out
+
+
+def _grouped(checkset: CheckSet, blocks: dict, members: list[RunSpec], n: int, engine: str):
+    """One batch for several scenarios with the same run settings, split back per scenario."""
+    from ..scenarios import Scenario
+
+    model = checkset.model
+    frames = []
+    variables: list[str] = []
+    for spec in members:
+        block, scen = blocks[spec]
+        frame = block.reset_index(drop=True).copy()
+        for name, value in scen.params.items():
+            if name not in frame.columns:
+                frame[name] = float(value)
+        frames.append(frame)
+        variables += [v for v in checkset.variables(spec) if v not in variables]
+    combined = pd.concat(frames, ignore_index=True)
+    for c in combined.columns:  # rows of scenarios that neither draw nor set it: the default
+        combined[c] = combined[c].fillna(model.parameters[c].default)
+    first = blocks[members[0]][1]
+    settings = Scenario(
+        name="checks",
+        params={},
+        final_time=first.final_time,
+        time_step=first.time_step,
+        saveper=first.saveper,
+    )
+    ds = ensemble(model, combined, scenario=settings, variables=variables, engine=engine)
+    out = {}
+    for k, spec in enumerate(members):
+        part = ds.isel(run=slice(k * n, (k + 1) * n))
+        out[spec] = part.assign_coords(run=np.arange(n))
+    return out
 
 
 def evaluate(checkset: CheckSet, data: dict) -> list[Outcome]:
@@ -184,6 +273,8 @@ def run_checks(
     seed: int | None = 1234,
     min_share: float | None = None,
     engine: str = "auto",
+    group: bool = True,
+    scenario_values: str = "held",
 ) -> CheckReport:
     """Run every check at the model's values, or (with ``spec``) over ``n`` Latin-hypercube
     draws of the uncertain constants.
@@ -197,6 +288,11 @@ def run_checks(
     >>> report = run_checks(cs, spec=spec, n=200, seed=1)              # doctest: +SKIP
     >>> [(o.check.name, o.share, o.interval) for o in report.outcomes]  # doctest: +SKIP
     """
+    if scenario_values not in SCENARIO_VALUES:
+        raise ArgumentError(
+            f"`scenario_values` must be one of {', '.join(SCENARIO_VALUES)}, "
+            f"not {scenario_values!r}"
+        )
     if min_share is not None and not 0 <= min_share <= 1:
         raise ArgumentError(f"`min_share` must lie in [0, 1], not {min_share:g}")
     t0 = time.perf_counter()
@@ -213,7 +309,9 @@ def run_checks(
         batch = pd.concat([samples, row], ignore_index=True)
     else:
         batch = samples
-    data, held, engine_used = simulate(checkset, batch, engine=engine)
+    data, held, engine_used = simulate(
+        checkset, batch, engine=engine, group=group, scenario_values=scenario_values
+    )
     t2 = time.perf_counter()
     outcomes = evaluate(checkset, data)
     if spec is not None:
@@ -234,5 +332,6 @@ def run_checks(
         min_share=min_share,
         engine=engine_used,
         held_by_scenario=held,
+        scenario_values=scenario_values,
         seconds={"sampling": t1 - t0, "simulation": t2 - t1, "evaluation": t3 - t2},
     )

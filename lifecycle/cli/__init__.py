@@ -7,7 +7,8 @@ This module holds the group, the one place where errors become messages and exit
 and the options every command shares. The commands live in modules named for what they
 hold and are imported only when used:
 
-- :mod:`lifecycle.cli.run`: ``run``, ``compare``, ``stages``, ``validate``, ``params``
+- :mod:`lifecycle.cli.run`: ``run``, ``compare``, ``stages``
+- :mod:`lifecycle.cli.info`: ``params``, ``vars``, ``validate``
 - :mod:`lifecycle.cli.analysis`: ``montecarlo``, ``sensitivity``
 - :mod:`lifecycle.cli.calibrate`: ``calibrate``
 
@@ -42,8 +43,9 @@ COMMANDS: dict[str, str] = {
     "run": "lifecycle.cli.run:run",
     "compare": "lifecycle.cli.run:compare",
     "stages": "lifecycle.cli.run:stages",
-    "validate": "lifecycle.cli.run:validate",
-    "params": "lifecycle.cli.run:params",
+    "validate": "lifecycle.cli.info:validate",
+    "params": "lifecycle.cli.info:params",
+    "vars": "lifecycle.cli.info:variables",
     "montecarlo": "lifecycle.cli.analysis:montecarlo_command",
     "sensitivity": "lifecycle.cli.analysis:sensitivity_command",
     "calibrate": "lifecycle.cli.calibrate:calibrate_command",
@@ -67,6 +69,10 @@ class LifecycleGroup(click.Group):
             module, _, attr = COMMANDS[name].partition(":")
             cmd = getattr(import_module(module), attr)
             cmd.context_settings = {**CONTEXT, **(cmd.context_settings or {})}
+            # click caches the help option at the first use of the command (a test that
+            # invokes the command object directly): rebuild it with the group's -h
+            if getattr(cmd, "_help_option", None) is not None:
+                cmd._help_option = None
             self.add_command(cmd, name)
         return super().get_command(ctx, name)
 
@@ -91,6 +97,38 @@ class LifecycleGroup(click.Group):
         except LifecycleError as exc:
             click.secho(f"error: {exc}", err=True, fg="red")
             ctx.exit(exc.exit_code)
+
+
+class Number(click.ParamType):
+    """A finite number (NaN, infinities and, with ``positive``, zero and negatives refused
+    with the option's name), so that no option reaches a run unchecked."""
+
+    name = "number"
+
+    def __init__(self, positive: bool = True):
+        self.positive = positive
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            number = value
+        else:
+            try:
+                number = float(str(value).strip())
+            except (ValueError, OverflowError):
+                self.fail(f"{value!r} is not a number", param, ctx)
+        if number != number or number in (float("inf"), float("-inf")):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.positive and number <= 0:
+            self.fail(f"{value!r} must be positive", param, ctx)
+        return number
+
+
+#: a positive, finite number (times, time steps)
+POSITIVE = Number(positive=True)
+#: any finite number (offsets)
+FINITE = Number(positive=False)
+#: a sampling seed: what numpy accepts
+SEED = click.IntRange(0, 2**32 - 1)
 
 
 def model_option(f):
@@ -138,8 +176,10 @@ def cli():
     \b
     Example:
       lifecycle validate scenarios/*.toml
-      lifecycle run scenarios/*.toml -o results
-      lifecycle compare scenarios/baseline.toml scenarios/disruptive_shock.toml -o shock.png
+      lifecycle run scenarios/*.toml                  # into results/run
+      lifecycle compare scenarios/baseline.toml scenarios/disruptive_shock.toml \\
+          -o results/shock.png
+      lifecycle vars --search trust
     """
 
 

@@ -21,7 +21,7 @@ from ..outputs import check_folder
 from ..scenarios import load_scenario
 from ..sensitivity import morris, sobol
 from ..uncertain import load_uncertain
-from . import command_line, force_option, model_option, split_names, version_option
+from . import SEED, command_line, force_option, model_option, split_names, version_option
 
 
 def _model_and_scenario(scenario: Path, model_path: Path | None):
@@ -48,6 +48,15 @@ def _inputs(scenario: Path, uncertain: Path, model_path: Path | None):
         problems += exc.problems
     if problems:
         raise ScenarioError(problems)
+    replaced = spec.replaced(scen)
+    if replaced:
+        click.secho(
+            f"note: {uncertain} replaces the value {scenario} sets for "
+            + ", ".join(f"'{n}'" for n in replaced)
+            + " by its distribution",
+            fg="yellow",
+            err=True,
+        )
     return model, scen, spec
 
 
@@ -60,7 +69,7 @@ _common = [
         type=click.Path(dir_okay=False, path_type=Path),
         help="TOML file with an [uncertain] table of distributions.",
     ),
-    click.option("--seed", default=1234, show_default=True, type=int, help="Sampling seed."),
+    click.option("--seed", default=1234, show_default=True, type=SEED, help="Sampling seed."),
     model_option,
     click.option(
         "--format",
@@ -128,7 +137,7 @@ def montecarlo_command(scenario, uncertain, seed, model_path, fmt, force, n, var
     "-n",
     "n",
     default=None,
-    type=int,
+    type=click.IntRange(min=1),
     help="Sobol': base sample size, a power of two (default 1024). "
     "Morris: trajectories (default 100).",
 )
@@ -141,7 +150,9 @@ def montecarlo_command(scenario, uncertain, seed, model_path, fmt, force, n, var
     '"final(Firms)", "mean(Firms, 20, 40)".',
 )
 @click.option("--second-order", is_flag=True, help="Sobol': also second-order indices.")
-@click.option("--levels", default=4, show_default=True, type=int, help="Morris grid levels.")
+@click.option(
+    "--levels", default=4, show_default=True, type=click.IntRange(min=2), help="Morris grid levels."
+)
 @click.option(
     "-o",
     "--output",
@@ -179,11 +190,25 @@ def sensitivity_command(
     check_folder(target, force=force, inputs=[scenario, uncertain])  # before anything runs
     if method == "sobol":
         result = sobol(
-            model, scen, spec, list(metrics), n=n or 1024, seed=seed, calc_second_order=second_order
+            model,
+            scen,
+            spec,
+            list(metrics),
+            n=1024 if n is None else n,
+            seed=seed,
+            calc_second_order=second_order,
         )
         cols = ["metric", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
     else:
-        result = morris(model, scen, spec, list(metrics), n=n or 100, seed=seed, num_levels=levels)
+        result = morris(
+            model,
+            scen,
+            spec,
+            list(metrics),
+            n=100 if n is None else n,
+            seed=seed,
+            num_levels=levels,
+        )
         cols = ["metric", "parameter", "mu_star", "mu_star_conf", "sigma"]
     result.options["command"] = " ".join(shlex.quote(a) for a in command_line())
     result.write(target, fmt=fmt, force=force, inputs=[scenario, uncertain])

@@ -1,5 +1,5 @@
-"""The commands that run scenarios and inspect a model: ``run``, ``compare``, ``stages``,
-``validate`` and ``params`` (registered in :data:`lifecycle.cli.COMMANDS`)."""
+"""The commands that run scenarios: ``run``, ``compare`` and ``stages`` (registered in
+:data:`lifecycle.cli.COMMANDS`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,52 @@ from pathlib import Path
 
 import click
 
-from ..errors import Problem, ScenarioError
+from ..errors import Problem, ScenarioError, SettingsError
 from ..model import Model, load_model
-from . import command_line, force_option, model_option, split_names, version_option
+from . import POSITIVE, command_line, force_option, model_option, split_names, version_option
+
+
+def set_option(f):
+    return click.option(
+        "--set",
+        "assignments",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Set a constant in every scenario; validated like a scenario file. Repeat.",
+    )(f)
+
+
+def labelled(scens, extra: dict[str, float], *, merge: bool):
+    """Scenarios named for what ``--set`` changed (``baseline (startup rate=0.1)``), with
+    the values merged into their constants when ``merge``."""
+    if not extra:
+        return list(scens)
+    import dataclasses
+
+    what = ", ".join(f"{k}={v:g}" for k, v in extra.items())
+    return [
+        dataclasses.replace(
+            s,
+            name=f"{s.name} ({what})",
+            params={**s.params, **extra} if merge else s.params,
+        )
+        for s in scens
+    ]
+
+
+def _load_with_set(paths, model_path, assignments):
+    """Model, scenarios and ``--set`` values; the problems of all of them reported at once."""
+    from ..scenarios import parse_assignments
+
+    model, scens, problems = _load(paths, model_path)
+    extra = {}
+    try:
+        extra = parse_assignments(assignments, model)
+    except ScenarioError as exc:
+        problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    return model, scens, extra
 
 
 def _model(path: Path | None) -> Model:
@@ -78,15 +121,9 @@ def _resolve_vars(model: Model, names: list[str] | None) -> list[str] | None:
     multiple=True,
     help="Variables to write, comma-separated (default: every computed variable).",
 )
-@click.option("--final-time", type=float, help="Override FINAL TIME (years).")
-@click.option("--time-step", type=float, help="Override TIME STEP (years).")
-@click.option(
-    "--set",
-    "assignments",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Set a constant in every scenario; validated like a scenario file.",
-)
+@click.option("--final-time", type=POSITIVE, help="Override FINAL TIME (years).")
+@click.option("--time-step", type=POSITIVE, help="Override TIME STEP (years).")
+@set_option
 @click.option(
     "--format",
     "fmt",
@@ -136,7 +173,6 @@ def run(
     from ..runner import run_scenarios, write_results
     from ..scenarios import parse_assignments
 
-    _check_times(final_time, time_step)
     # the files' and --set's problems, reported together
     model, scens, problems = _load(scenarios, model_path)
     try:
@@ -146,6 +182,8 @@ def run(
     if problems:
         raise ScenarioError(problems)
     names = _resolve_vars(model, split_names(variables))
+    _check_runs(model, scens, names, final_time=final_time, time_step=time_step)
+    scens = labelled(scens, extra, merge=False)  # a --set run is not "baseline"
     inputs = [*scenarios, *(s.path for s in scens if s.path)]
     check_folder(outdir, force=force, inputs=inputs)  # before anything runs
     results = run_scenarios(
@@ -185,11 +223,75 @@ def run(
     click.secho(f"{len(results)} scenario(s) written to {out}/", err=True, fg="green")
 
 
-def _check_times(final_time, time_step):
-    if final_time is not None and final_time <= 0:
-        raise click.BadParameter("must be positive", param_hint="--final-time")
-    if time_step is not None and time_step <= 0:
-        raise click.BadParameter("must be positive", param_hint="--time-step")
+def _observed(path: Path, columns: list[str] | None, time_column: str | None):
+    """An observed CSV as a time-indexed frame of ``columns`` (matched like model names)."""
+    import pandas as pd
+
+    from .._names import canonical
+    from .._readers import read_text
+    from ..errors import DataError
+
+    problems: list[Problem] = []
+    text = read_text(path, problems, "data file")
+    if text is None:
+        raise ScenarioError(problems)
+    import io
+
+    try:
+        df = pd.read_csv(io.StringIO(text))
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise DataError(
+            f"{path}: not a CSV table ({exc}) (fix: comma-separated, a header row)"
+        ) from None
+    by_key = {canonical(str(c)): c for c in df.columns}
+    wanted = [time_column] if time_column else ["time", "year"]
+    tcol = next((by_key[canonical(w)] for w in wanted if canonical(w) in by_key), None)
+    if tcol is None:
+        raise DataError(
+            f"{path}: no column {' or '.join(repr(w) for w in wanted)} (fix: name the time "
+            "column with --time-column)"
+        )
+    chosen = []
+    for c in columns or []:
+        if canonical(c) not in by_key:
+            raise DataError(
+                f"{path}: no column '{c}' (fix: --vars one of "
+                + ", ".join(repr(str(k)) for k in df.columns if k != tcol)
+                + ")"
+            )
+        chosen.append(by_key[canonical(c)])
+    out = df.set_index(tcol)[chosen or [c for c in df.columns if c != tcol]]
+    try:
+        out = out.astype(float)
+    except (TypeError, ValueError):
+        raise DataError(
+            f"{path}: non-numeric values (fix: numbers only, empty for missing)"
+        ) from None
+    out.index = pd.Index(pd.to_numeric(out.index, errors="coerce"), name="time")
+    if out.index.isna().any() or not out.index.is_monotonic_increasing:
+        raise DataError(f"{path}: the times in '{tcol}' must be increasing numbers")
+    return out.rename(columns={c: str(c) for c in out.columns})
+
+
+def _check_runs(model: Model, scens, names, **overrides) -> None:
+    """Every scenario's settings with the options' overrides, as the run would see them:
+    refused before the first run (:func:`lifecycle.scenarios.settings_problems`)."""
+    from ..limits import check_size
+
+    problems = []
+    for s in scens:
+        settings = {**s.run_settings, **{k: v for k, v in overrides.items() if v is not None}}
+        try:
+            check_size(
+                model.control,
+                **settings,
+                variables=len(names) if names else len(model.variables),
+                where=f"scenario '{s.name}'",
+            )
+        except SettingsError as exc:
+            problems.append(Problem(str(s.path or s.name), str(exc)))
+    if problems:
+        raise ScenarioError(problems)
 
 
 @click.command()
@@ -223,10 +325,21 @@ def _check_times(final_time, time_step):
     help="A figure file (.png/.svg/.pdf) or a folder for figures and summary.csv.",
 )
 @force_option
+@set_option
 @model_option
 @version_option
 def compare(
-    scenarios, baseline, variables, diff, relative, years, per_variable, output, force, model_path
+    scenarios,
+    baseline,
+    variables,
+    diff,
+    relative,
+    years,
+    per_variable,
+    output,
+    force,
+    assignments,
+    model_path,
 ):
     """Run SCENARIOS and plot their trajectories together, with a summary table.
 
@@ -250,7 +363,8 @@ def compare(
         raise click.BadParameter(
             f"'{years}' is not a comma-separated list of years", param_hint="--years"
         ) from None
-    model, scens = _load_or_fail(scenarios, model_path)
+    model, scens, extra = _load_with_set(scenarios, model_path, assignments)
+    scens = labelled(scens, extra, merge=True)
     names = _resolve_vars(model, split_names(variables))
     table = compare_scenarios(
         model,
@@ -269,69 +383,32 @@ def compare(
 
 
 @click.command()
-@click.option("--search", help="Only constants whose name or comment contains TEXT.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "toml"]),
-    default="table",
-    show_default=True,
-    help="toml prints a ready-to-edit scenario template.",
-)
-@model_option
-@version_option
-def params(search, fmt, model_path):
-    """List every constant with its default, units, range and comment.
-
-    \b
-    Example:
-      lifecycle params --search network
-      lifecycle params --format toml > scenarios/my_policy.toml
-    """
-    from ..params import format_params
-
-    model = _model(model_path)
-    click.echo(format_params(model, search=search, fmt=fmt), nl=False)
-
-
-@click.command()
-@click.argument(
-    "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
-@model_option
-@version_option
-def validate(scenarios, model_path):
-    """Check SCENARIO files without running them; list every problem in every file.
-
-    \b
-    Example:
-      lifecycle validate scenarios/*.toml
-    """
-
-    model, scens = _load_or_fail(scenarios, model_path)
-    for s in scens:
-        click.echo(f"ok: {s.path} ('{s.name}', {len(s.params)} constant(s) set)")
-
-
-@click.command()
-@click.argument(
-    "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
+@click.argument("scenarios", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--vars",
     "variables",
     multiple=True,
     default=("Firms,Employment",),
     show_default=True,
-    help="Series to classify (a size index of them).",
+    help="Series to classify (a size index of them); with --data, columns of the CSV.",
 )
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Classify observed series: a CSV with a time (or year) column. Repeat.",
+)
+@click.option("--time-column", default=None, help="With --data: the column of times.")
+@set_option
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
 )
 @model_option
 @version_option
-def stages(scenarios, variables, fmt, model_path):
-    """Print the life-cycle stage sequence of each SCENARIO with start and end years.
+def stages(scenarios, variables, data, time_column, assignments, fmt, model_path):
+    """Print the life-cycle stage sequence of each SCENARIO (or observed --data CSV) with
+    start and end years.
 
     When a scenario is named "baseline", every run is measured against the baseline's
     peaks, so runs that share a history share its stages.
@@ -339,18 +416,31 @@ def stages(scenarios, variables, fmt, model_path):
     \b
     Example:
       lifecycle stages scenarios/baseline.toml scenarios/shock_with_renewal.toml
+      lifecycle stages --data data/my_cluster.csv --vars firms,employees
     """
     import pandas as pd
 
     from ..runner import SIZE_VARIABLES, comparable_stages, run_scenarios
-    from ..stages import stage_table
+    from ..stages import stage_sequence, stage_table
 
-    model, scens = _load_or_fail(scenarios, model_path)
-    names = _resolve_vars(model, split_names(variables))
-    results = run_scenarios(model, scens, variables=names)
+    if not scenarios and not data:
+        raise click.UsageError("give SCENARIO files, or observed series with --data FILE.csv")
+    results, names = {}, None
+    if scenarios:
+        model, scens, extra = _load_with_set(scenarios, model_path, assignments)
+        scens = labelled(scens, extra, merge=True)
+        names = _resolve_vars(model, split_names(variables))
+        results = run_scenarios(model, scens, variables=names)
+    # observed series: their own columns (--vars names them when no scenario is given)
+    cols = None if scenarios and variables == ("Firms,Employment",) else split_names(variables)
+    observed = {p.stem: _observed(p, cols, time_column) for p in data}
     # with a scenario named baseline, every run is measured against its peaks
     base = "baseline" if "baseline" in results else None
-    sequences = comparable_stages(results, base, names or SIZE_VARIABLES, strict=True)
+    sequences = (
+        comparable_stages(results, base, names or SIZE_VARIABLES, strict=True) if results else {}
+    )
+    for name, df in observed.items():
+        sequences[f"{name} (observed)"] = stage_sequence(df, list(df.columns))
     frames = []
     for name, seq in sequences.items():
         t = stage_table(seq)
