@@ -129,6 +129,24 @@ def _check_parent(target: Path, shown) -> None:
 def check_folder(
     target: str | os.PathLike, *, force: bool = False, inputs: Iterable[str | os.PathLike] = ()
 ) -> Path:
+    """Refuse an output folder that cannot or must not be replaced; return it (see
+    :func:`_check_folder`); a path the OS refuses (too long, NUL) is refused the same way."""
+    try:
+        return _check_folder(target, force=force, inputs=inputs)
+    except OutputError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise _unusable(target, exc) from None
+
+
+def _unusable(target, exc) -> OutputError:
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return _refuse(str(target)[:80] or '""', f"not a usable path ({reason})", "choose another -o")
+
+
+def _check_folder(
+    target: str | os.PathLike, *, force: bool = False, inputs: Iterable[str | os.PathLike] = ()
+) -> Path:
     """Refuse an output folder that cannot or must not be replaced; return it.
 
     Called before any simulation starts, and again just before the swap. ``inputs`` are the
@@ -200,6 +218,23 @@ def check_folder(
 
 
 def check_files(
+    paths: Iterable[str | os.PathLike],
+    *,
+    force: bool = False,
+    inputs: Iterable[str | os.PathLike] = (),
+) -> list[Path]:
+    """Refuse output files that must not be replaced (see :func:`_check_files`); a path the
+    OS refuses (too long, NUL) is refused the same way."""
+    paths = list(paths)
+    try:
+        return _check_files(paths, force=force, inputs=inputs)
+    except OutputError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise _unusable(paths[0] if paths else "", exc) from None
+
+
+def _check_files(
     paths: Iterable[str | os.PathLike],
     *,
     force: bool = False,
