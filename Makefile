@@ -38,6 +38,8 @@ docs: $(STAMP)
 	    scenarios/shock_with_renewal.toml scenarios/networking_initiative.toml \
 	    --vars "Firms,Employment,Member Share,Relative Technology" -o docs/comparison.png \
 	    --force > /dev/null
+	@# the network's two basins (member share x trust), by the model's own script
+	$(BIN)/python docs/network_basin.py -o docs/network_basin.png > /dev/null
 	@# stock-and-flow diagrams (overview and one per sector) and the loops-by-stage figure;
 	@# --force: a fresh clone has the committed figures without their (ignored) manifests
 	$(BIN)/lifecycle diagram --sector all --format svg -o docs/diagrams --force > /dev/null

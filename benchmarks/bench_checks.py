@@ -17,6 +17,8 @@ ratio. Goal on this 2-core machine: the 20 checks over 1,000 draws in under 10 s
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import tempfile
 import time
 import warnings
@@ -89,6 +91,13 @@ CHECKS = [
 ]
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the batch engine's workers)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def check_file(folder: Path) -> Path:
     lines = ['description = "bench_checks: 20 checks for timing"', ""]
     for name, scenario, condition in CHECKS:
@@ -122,9 +131,9 @@ def main() -> None:
         t_load = time.perf_counter() - t0
         # warm-up: the batch engine compiles the model once per process (cached on disk)
         run_checks(cs, spec=spec, n=2, seed=args.seed)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         report = run_checks(cs, spec=spec, n=args.n, seed=args.seed)
-        t_run = time.perf_counter() - t0
+        t_run, c_run = time.perf_counter() - t0, cpu_seconds() - c0
         t0 = time.perf_counter()
         run_checks(cs, spec=spec, n=args.n, seed=args.seed, group=False)
         t_single = time.perf_counter() - t0
@@ -144,6 +153,8 @@ def main() -> None:
     )
     print(f"validate files:             {t_load:8.3f} s")
     print(f"run + evaluate (all):       {t_run:8.3f} s   (goal < 10 s)")
+    print(f"  CPU time (all processes):     {c_run:8.3f} s")
+    print(f"  load average (1 min) now:     {os.getloadavg()[0]:8.2f}  on {os.cpu_count()} cores")
     print(f"  the same, one batch a scenario: {t_single:8.3f} s")
     for k, v in report.seconds.items():
         print(f"  {k:<24} {v:8.3f} s")

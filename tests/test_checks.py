@@ -388,6 +388,12 @@ def test_a_constant_the_scenario_sets_keeps_its_value_in_every_draw(tmp_path):
     report = run_checks(cs, spec=spec, n=50, seed=1)
     assert report.outcomes[0].share == 1.0
     assert list(report.held_by_scenario.values()) == [["X1"]]
+    # scaled: X1 = min(1, draw * 0.9 / 0.5), so peak(Hump) > 0.89 when the draw exceeds
+    # 0.89 / 1.8 = 0.494: 0.506 of a uniform draw, 25 or 26 of a 50-draw Latin hypercube
+    scaled = run_checks(cs, spec=spec, n=50, seed=1, scenario_values="scaled")
+    draws = scaled.samples["X1"].to_numpy()
+    assert np.allclose(scaled.outcomes[0].values[0], np.minimum(1, draws * 1.8))
+    assert scaled.outcomes[0].k == int((draws * 1.8 > 0.89).sum()) in (25, 26)
 
 
 def test_discovery_finds_the_known_box(tmp_path):
@@ -467,3 +473,14 @@ def test_scenarios_with_other_run_settings_run_in_their_own_batch(tmp_path):
     assert report.outcomes[0].share == 1.0
     half, full = report.outcomes[0].values
     assert np.allclose(full, 0.5 + 2 * report.samples["X2"].to_numpy() + 1.5)
+
+
+def test_discover_without_the_prim_package_says_how_to_install_it(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "prim", None)  # import prim now raises ImportError
+    f = checkfile(tmp_path, '[[check]]\nname = "ok"\ncondition = "final(Y) > 2.8"\n')
+    u = uncertain(tmp_path, '"X1" = {dist = "uniform", min = 0, max = 1}\n')
+    r = invoke(f, "--ensemble", u, "-n", 20, "--discover", "-o", tmp_path / "out", code=2)
+    assert "pip install 'lifecycle[discover]'" in r.stderr
+    assert not (tmp_path / "out").exists()

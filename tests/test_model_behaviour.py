@@ -56,7 +56,7 @@ def test_baseline_first_years_are_embryonic_for_firms_and_employment(simulate):
     firms = df["Firms"]
     g = np.gradient(np.log(firms.to_numpy()), firms.index.to_numpy())
     t = firms.index.to_numpy()
-    assert g[t == 25.0][0] > 2 * g[t == 0.5][0]  # 0.097 against 0.045
+    assert g[t == 25.0][0] > 2 * g[t == 0.5][0]  # 0.097 against 0.039
 
 
 def test_without_localisation_economies_there_is_no_take_off_and_no_failed_emergence(simulate):
@@ -67,7 +67,7 @@ def test_without_localisation_economies_there_is_no_take_off_and_no_failed_emerg
     assert k.loc[20] / k.loc[10] < k.loc[10] / k.iloc[0]  # 2.81 < 8.52: fastest at t = 0
     failed = simulate({"localisation half size": 100}, scenario="failed_emergence.toml")
     assert simulate(scenario="failed_emergence.toml")["Firms"].iloc[-1] < 1.0  # 0.2 firms
-    assert failed["Firms"].iloc[-1] > 100  # 383 firms: the small seed takes off
+    assert failed["Firms"].iloc[-1] > 100  # 385 firms: the small seed takes off
 
 
 def test_without_convergence_the_cluster_does_not_decline(simulate):
@@ -93,7 +93,7 @@ def test_without_value_driven_leaving_the_low_state_is_not_stable(simulate):
 
 
 def test_without_imitation_the_network_never_forms(simulate):
-    """Knockout: with no imitation term the baseline network dies (0.84 -> 0.00)."""
+    """Knockout: with no imitation term the baseline network dies (0.81 -> 0.00)."""
     assert simulate()["Member Share"].iloc[-1] > 0.7
     assert simulate({"imitation coefficient": 0.0})["Member Share"].iloc[-1] < 0.05
 
@@ -180,7 +180,7 @@ def test_without_a_managerial_deficit_training_changes_no_survival(simulate):
 # 7 -- shock, lock-in, renewal -----------------------------------------------------------
 def test_without_the_distance_effect_the_shock_does_not_lock_in(simulate):
     """Knockout: with distance elasticity 0 the shocked cluster recovers to 0.82 of its
-    pre-shock jobs by year 80 (0.29 with it)."""
+    pre-shock jobs by year 80 (0.34 with it)."""
     for kn, low in (({}, True), ({"distance elasticity": 0.0}, False)):
         e = simulate(kn, scenario="disruptive_shock.toml")["Employment"]
         ratio = e.iloc[-1] / e.loc[:SHOCK_YEAR].max()
@@ -198,10 +198,10 @@ LEVERS = {
 def test_each_renewal_lever_measured(cluster, simulate):
     """Each lever's share of the recovery (employment at year 80 over the shocked run).
 
-    The package recovers 6,070 jobs (2,940 -> 9,010). Any one lever alone recovers about 1 %
-    of that: the levers are complements, not substitutes. Taking one lever out of the package
-    costs 97 % of the gain (extra-regional links: the only channel that technological
-    distance does not limit), 15 % (skills), 4 % (venture capital), 1 % (spin-offs).
+    The package recovers 6,390 jobs (3,410 -> 9,790). Taking one lever out of the package
+    costs 93 % of the gain (extra-regional links: the only channel that technological
+    distance does not limit), 21 % (skills), 4 % (venture capital), 0.5 % (spin-offs and
+    training); alone, the links recover 77 % and each other lever about 1 %.
     """
     shock = simulate(scenario="disruptive_shock.toml")["Employment"].iloc[-1]
     full = simulate(scenario="shock_with_renewal.toml")["Employment"].iloc[-1]
@@ -216,7 +216,7 @@ def test_each_renewal_lever_measured(cluster, simulate):
             params[n] = 0.0
         without[lever] = (full - simulate(params)["Employment"].iloc[-1]) / (full - shock)
     assert without["extra-regional links"] > 0.9
-    assert 0.05 < without["skills"] < 0.5
+    assert 0.1 < without["skills"] < 0.5
     assert all(v > 0 for v in without.values()), without
 
 
@@ -228,7 +228,7 @@ def test_after_the_package_ends_the_recovery_continues(simulate):
 # 9 -- wages -----------------------------------------------------------------------------
 def test_without_price_competition_the_wage_hardly_matters_for_the_shock(simulate):
     """The wage acts through unit labour cost: with price elasticity at its lower end the
-    shock's cost differs by 0.2 points between wages 0.8 and 1.6 (1.1 points at 1)."""
+    shock's cost differs by 0.4 points between wages 0.8 and 1.6 (1.7 points at 1)."""
 
     def loss(kn, wage):
         shocked = simulate({**kn, "relative wage level": wage}, scenario="disruptive_shock.toml")
@@ -245,14 +245,13 @@ def test_without_price_competition_the_wage_hardly_matters_for_the_shock(simulat
 #: Checks that hold in fewer than 80 % of the plausible ensemble at n = 200 (seed 1234), with
 #: the share measured when this list was written; see the closing note of issue 10.
 BELOW_TARGET = {
-    "embryonic start, S-shaped growth": 0.76,
-    "slow decline as diversity erodes": 0.56,
-    "venture capital binds a science-driven cluster": 0.56,
-    "shock costs two thirds of the jobs within 15 years": 0.59,
-    "jobs and firms fall together": 0.585,
-    "lock-in is a stable low state": 0.67,
-    "renewal package recovers the cluster": 0.71,
-    "the shock costs a high-wage cluster more": 0.655,
+    "slow decline as diversity erodes": 0.59,
+    "venture capital binds a science-driven cluster": 0.605,
+    "shock costs two thirds of the jobs within 15 years": 0.68,
+    "jobs and firms fall together": 0.595,
+    "lock-in is a stable low state": 0.635,
+    "networking helps engineering-based clusters more, already networked": 0.635,
+    "the shock costs a high-wage cluster more": 0.725,
 }
 
 

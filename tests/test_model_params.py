@@ -32,7 +32,7 @@ def test_share_of_sourced_or_calibrated_constants(cluster):
     df = params_frame(cluster)
     behavioural = df[df["class"] != "lever"]
     share = behavioural["class"].isin(["source", "calibrated"]).mean()
-    assert share >= 0.30, share  # 19 of 60 at the second edition; the target 0.4 is not met
+    assert share >= 0.35, share  # 23 of 60 (38 %) at the second edition: the 40 % target is not met
 
 
 def test_params_csv_has_a_class_column(cluster):
@@ -50,3 +50,14 @@ def test_constant_class_reads_the_prefix():
     assert constant_class("Policy lever: a forum") == "lever"
     assert constant_class("Scenario: the seed") == "lever"
     assert constant_class("A constant with no class") == ""
+
+
+def test_cluster_size_scale_multiplies_every_absolute_size(cluster, simulate):
+    """The calibration tools fit `cluster size scale` to a region; at scale 3 every absolute
+    quantity is three times the reference run and every share and index unchanged."""
+    assert cluster.parameters["cluster size scale"].default == 1.0
+    base, big = simulate(), simulate({"cluster size scale": 3.0})
+    for v in ("Firms", "Employment", "Skilled Workers", "Venture Capital", "Network Members"):
+        assert (big[v] / 3 - base[v]).abs().max() <= 1e-9 * base[v].abs().max(), v
+    for v in ("Member Share", "Trust", "Relative Technology", "Knowledge Diversity"):
+        assert (big[v] - base[v]).abs().max() <= 1e-9, v

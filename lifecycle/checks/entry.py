@@ -196,7 +196,7 @@ class Validator:
                 m = self.metric(call, f, own)
             except ConditionError as exc:
                 for msg in exc.messages:
-                    out.add(f"{out.label}: {msg}", "condition")
+                    out.add_split(msg, "condition")
                 return None
             except _Problems as exc:
                 out.problems.extend(exc.problems)
@@ -209,7 +209,7 @@ class Validator:
             condition = parse_condition(text, metric)
         except ConditionError as exc:
             for msg in exc.messages:
-                out.add(f"{out.label}: {msg}", "condition")
+                out.add_split(msg, "condition")
             return None
         if not metrics and not out.problems:
             out.add(
@@ -257,7 +257,10 @@ class Validator:
         for v in times:
             if not lo <= v <= hi:
                 raise ConditionError(
-                    [f"{call.text}: time {v:g} is outside the run [{lo:g}, {hi:g}]"]
+                    [
+                        f"{call.text}: time {v:g} is outside the run [{lo:g}, {hi:g}]; "
+                        f"use a time from {lo:g} to {hi:g}"
+                    ]
                 )
         start, end = (times + [None, None])[:2]
         return CheckMetric(
@@ -284,21 +287,28 @@ class _Collector:
     def add(self, message: str, key: str | None = None, fix: str | None = None) -> None:
         self.problems.append(Problem(self.where, message, self.line(key), fix))
 
+    def add_split(self, text: str, key: str) -> None:
+        """A condition's message ``"what is wrong; how to fix it"`` as message and fix."""
+        message, _, fix = text.partition("; ")
+        self.add(f"{self.label}: {message}", key, fix or None)
+
 
 def _arguments(call: Call) -> tuple[str, list[str], str | None]:
     """The metric's kind, its positional arguments and its ``scenario=`` (or None)."""
     kind, windowed = FUNCTIONS[call.function]
     args = split_args(call.args)
     if args is None:
-        raise ConditionError([f"{call.text}: unbalanced quotes or parentheses"])
+        raise ConditionError(
+            [f"{call.text}: unbalanced quotes or parentheses; close every quote and parenthesis"]
+        )
     ref = None
     if args and re.match(r"^scenario\s*=", args[-1]):
         ref = string(args[-1].split("=", 1)[1])
         if ref is None:
             raise ConditionError(
                 [
-                    f'{call.text}: write scenario="file.toml" (a quoted path relative to the '
-                    "check file)"
+                    f"{call.text}: scenario= needs a quoted path; "
+                    'write scenario="file.toml" (relative to the check file)'
                 ]
             )
         args = args[:-1]
@@ -324,8 +334,12 @@ def _times(call: Call, args: list[str]) -> list[float]:
     for a in args:
         v = number(a)
         if v is None:
-            raise ConditionError([f"{call.text}: '{a}' is not a number (a time in years)"])
+            raise ConditionError(
+                [f"{call.text}: '{a}' is not a number; write a time in years, e.g. 40"]
+            )
         times.append(v)
     if len(times) == 2 and not times[0] < times[1]:
-        raise ConditionError([f"{call.text}: the period must run forward (from < to)"])
+        raise ConditionError(
+            [f"{call.text}: the period runs backward; write the earlier time first"]
+        )
     return times

@@ -103,7 +103,9 @@ def cut_metrics(text: str) -> tuple[str, list[Call], list[str]]:
             if k < n and text[k] == "(" and word not in CALLS + KEYWORDS:
                 close = _closing(text, k)
                 if close is None:
-                    problems.append(f"the parenthesis after '{word}' is never closed")
+                    problems.append(
+                        f"the parenthesis after '{word}' is never closed; close it with ')'"
+                    )
                     return "".join(out), calls, problems
                 if word.lower() in FUNCTIONS:
                     calls.append(Call(word.lower(), text[k + 1 : close], text[i : close + 1]))
@@ -156,13 +158,13 @@ def _cut_at(text: str, calls: list[Call]) -> tuple[str, list[str]]:
         if keep:
             words = [w for w in words if w.start() > keep[-1].start()]
         if not words:
-            problems.append("'@' needs a variable before it, e.g. Employment@40")
+            problems.append("'@' needs a variable before it; write e.g. Employment@40")
             text = text[:pos] + " 0 " + text[pos + 1 :]
             continue
         if num is None:
             problems.append(
-                f"'{text[words[0].start() : pos + 1].strip()}' needs a time after '@', "
-                "e.g. Employment@40"
+                f"'{text[words[0].start() : pos + 1].strip()}' needs a time after '@'; "
+                "write e.g. Employment@40"
             )
             text = text[: words[0].start()] + " 0 " + text[pos + 1 :]
             continue
@@ -381,7 +383,7 @@ class _Builder:
 
     def _Constant(self, node):  # methods are named after the ast classes
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
-            raise ConditionError([f"{self.show(node)} is not a number"])
+            raise ConditionError([f"{self.show(node)} is not a number; write a number"])
         return Node("num", "num", value=node.value, text=self.show(node))
 
     def _Name(self, node):
@@ -449,4 +451,4 @@ class _Builder:
 def _want(node: Node, kind: str, where: str) -> None:
     if node.kind != kind:
         what = "a number" if kind == "num" else "a comparison"
-        raise ConditionError([f"'{node.text}' must be {what} for {where}"])
+        raise ConditionError([f"'{node.text}' must be {what} for {where}; {SYNTAX_HELP}"])

@@ -121,7 +121,8 @@ def record(report: CheckReport, command: list[str]) -> dict:
             "min_share": report.min_share,
             "interval": "Wilson score, 95 %",
             "sampling": "Latin hypercube of the unit cube through each inverse CDF",
-            "held_by_scenario": report.held_by_scenario,
+            "scenario_values": report.scenario_values,
+            "set_by_scenario": report.held_by_scenario,
             **report.spec.to_dict(),
         }
     checks = []

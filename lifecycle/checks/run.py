@@ -24,6 +24,8 @@ from ..errors import ArgumentError
 from ..uncertain import UncertainSpec
 from .files import Check, CheckSet, RunSpec
 
+#: how a scenario's setting of a sampled constant applies in a draw (see :func:`simulate`)
+SCENARIO_VALUES = ("held", "scaled")
 #: runs per batch when scenarios are grouped (the batch engine's chunk size)
 GROUP_ROWS = 5000
 #: two-sided 95 % normal quantile for the Wilson interval
@@ -98,6 +100,7 @@ class CheckReport:
     min_share: float | None = None
     engine: str = ""
     held_by_scenario: dict[str, list[str]] = field(default_factory=dict)
+    scenario_values: str = "held"
     seconds: dict[str, float] = field(default_factory=dict)
     discoveries: dict = field(default_factory=dict)
 
@@ -122,7 +125,12 @@ class CheckReport:
 
 
 def simulate(
-    checkset: CheckSet, samples: pd.DataFrame, *, engine: str = "auto", group: bool = True
+    checkset: CheckSet,
+    samples: pd.DataFrame,
+    *,
+    engine: str = "auto",
+    group: bool = True,
+    scenario_values: str = "held",
 ) -> tuple[dict[RunSpec, object], dict[str, list[str]], str]:
     """Run every scenario of ``checkset`` on the rows of ``samples``; returns the datasets
     (one per run spec, dims run x time), the sampled constants each scenario holds at its
@@ -134,6 +142,12 @@ def simulate(
     1,000 (``benchmarks/bench_checks.py``), and the cap bounds the memory the trajectories
     take. ``group=False`` runs one batch per scenario; both give the same values
     (``tests/test_checks.py``).
+
+    A sampled constant that a scenario sets to another value than the model's keeps the
+    scenario's value in every draw (``scenario_values="held"``), or (``"scaled"``) takes the
+    draw times the scenario's change, ``draw * value / default`` within the constant's range
+    (so "halve venture supply" halves each draw's supply); a constant whose default is 0
+    is held either way.
     """
     model = checkset.model
     blocks: dict[RunSpec, tuple[pd.DataFrame, object]] = {}
@@ -147,7 +161,10 @@ def simulate(
         ]
         if fixed:
             held[spec.key] = fixed
-        blocks[spec] = (samples.drop(columns=fixed), scen)
+        if scenario_values == "scaled":
+            blocks[spec] = (_scaled(model, samples, scen, fixed), scen)
+        else:
+            blocks[spec] = (samples.drop(columns=fixed), scen)
     groups: dict[tuple, list[list[RunSpec]]] = {}
     per_batch = max(1, GROUP_ROWS // max(1, len(samples))) if group else 1
     for spec, (_block, scen) in blocks.items():
@@ -168,6 +185,21 @@ def simulate(
             ds = data[members[0]]
         used.add(str(ds.attrs.get("engine", engine)))
     return data, held, ", ".join(sorted(used))
+
+
+def _scaled(model, samples: pd.DataFrame, scen, fixed: list[str]) -> pd.DataFrame:
+    """Draws with the scenario's changes applied as ratios to the model's values."""
+    out = samples.copy()
+    for c in fixed:
+        const = model.parameters[c]
+        if const.default == 0:
+            out = out.drop(columns=[c])
+            continue
+        lo = -np.inf if const.low is None else const.low
+        hi = np.inf if const.high is None else const.high
+        ratio = scen.params[c] / const.default
+        out[c] = np.clip(samples[c].to_numpy(dtype=float) * ratio, lo, hi)
+    return out
 
 
 def _grouped(checkset: CheckSet, blocks: dict, members: list[RunSpec], n: int, engine: str):
@@ -242,6 +274,7 @@ def run_checks(
     min_share: float | None = None,
     engine: str = "auto",
     group: bool = True,
+    scenario_values: str = "held",
 ) -> CheckReport:
     """Run every check at the model's values, or (with ``spec``) over ``n`` Latin-hypercube
     draws of the uncertain constants.
@@ -255,6 +288,11 @@ def run_checks(
     >>> report = run_checks(cs, spec=spec, n=200, seed=1)              # doctest: +SKIP
     >>> [(o.check.name, o.share, o.interval) for o in report.outcomes]  # doctest: +SKIP
     """
+    if scenario_values not in SCENARIO_VALUES:
+        raise ArgumentError(
+            f"`scenario_values` must be one of {', '.join(SCENARIO_VALUES)}, "
+            f"not {scenario_values!r}"
+        )
     if min_share is not None and not 0 <= min_share <= 1:
         raise ArgumentError(f"`min_share` must lie in [0, 1], not {min_share:g}")
     t0 = time.perf_counter()
@@ -271,7 +309,9 @@ def run_checks(
         batch = pd.concat([samples, row], ignore_index=True)
     else:
         batch = samples
-    data, held, engine_used = simulate(checkset, batch, engine=engine, group=group)
+    data, held, engine_used = simulate(
+        checkset, batch, engine=engine, group=group, scenario_values=scenario_values
+    )
     t2 = time.perf_counter()
     outcomes = evaluate(checkset, data)
     if spec is not None:
@@ -292,5 +332,6 @@ def run_checks(
         min_share=min_share,
         engine=engine_used,
         held_by_scenario=held,
+        scenario_values=scenario_values,
         seconds={"sampling": t1 - t0, "simulation": t2 - t1, "evaluation": t3 - t2},
     )

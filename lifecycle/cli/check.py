@@ -55,13 +55,31 @@ from . import command_line, force_option, model_option, version_option
     "fails (needs the `prim` package: pip install 'lifecycle[discover]').",
 )
 @click.option(
+    "--scenario-values",
+    type=click.Choice(["held", "scaled"]),
+    default="held",
+    show_default=True,
+    help="With --ensemble, a sampled constant a scenario changes: held at the scenario's "
+    "value in every draw, or scaled (the draw times the scenario's change).",
+)
+@click.option(
     "--figure-format", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True
 )
 @force_option
 @model_option
 @version_option
 def check_command(
-    paths, outdir, uncertain, n, seed, min_share, discover, figure_format, force, model_path
+    paths,
+    outdir,
+    uncertain,
+    n,
+    seed,
+    min_share,
+    discover,
+    scenario_values,
+    figure_format,
+    force,
+    model_path,
 ):
     """Run the behaviour checks in PATHS (check files, or folders of *.toml check files).
 
@@ -112,12 +130,18 @@ def check_command(
         from ..checks.discover import require_prim
 
         require_prim()
-    report = run_checks(checkset, spec=spec, n=n, seed=seed, min_share=min_share)
+    report = run_checks(
+        checkset, spec=spec, n=n, seed=seed, min_share=min_share, scenario_values=scenario_values
+    )
     if discover:
         from ..checks.discover import discover_all
 
         discover_all(report)
     click.echo(render(report), nl=False)
+    how = "keeps its own value of" if scenario_values == "held" else "scales each draw of"
+    for key, names in report.held_by_scenario.items():
+        shown = ", ".join(f"'{n}'" for n in names)
+        click.echo(f"note: {key} {how} {shown}", err=True)
     write(report, outdir, command=command_line(), figure_format=figure_format, force=force)
     click.secho(f"wrote {outdir}/ (checks.csv, checks.json, checks.{figure_format})", err=True)
     if not report.all_ok:
