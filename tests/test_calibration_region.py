@@ -77,6 +77,20 @@ def test_a_spin_up_starts_the_record_with_a_mature_cluster_and_can_be_fitted(clu
     assert "calendar: model time 0 is 1960" in fitted.summary()
 
 
+def test_a_named_scenarios_start_is_its_constants_with_the_record_at_that_time(cluster):
+    """``start=(scenario, time)``: the scenario's constants, first data year at that time."""
+    from lifecycle.scenarios import load_scenario
+
+    path = ROOT / "scenarios" / "disruptive_shock.toml"
+    data = history(cluster, load_scenario(path, cluster).params)
+    data.attrs["source"] = "synthetic"
+    named = evaluate(cluster, data, start=(path, 30.0), time_step=DT)
+    assert named.year_zero == YEAR_ZERO and named.r2["Employment"] > 0.999999
+    assert "stages of the fitted run (calendar years): " in named.summary()
+    with pytest.raises(CalibrationError, match="not both"):
+        evaluate(cluster, data, start=(path, 30.0), spin_up=30)
+
+
 def test_dates_are_in_calendar_years_and_fitted_without_gradients(cluster, shocked):
     """Before: a STEP/RAMP time had zero gradient, least squares did not move it and every
     stderr was inf; and dates were model time, so a spin-up moved the shock."""

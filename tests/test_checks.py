@@ -484,3 +484,18 @@ def test_discover_without_the_prim_package_says_how_to_install_it(tmp_path, monk
     r = invoke(f, "--ensemble", u, "-n", 20, "--discover", "-o", tmp_path / "out", code=2)
     assert "pip install 'lifecycle[discover]'" in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_readme_check_file_runs_as_written(tmp_path):
+    text = (ROOT / "README.md").read_text()
+    part = text.split("## Behaviour checks", 1)[1].split("\n## ", 1)[0]
+    block = part.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    (tmp_path / "checks").mkdir()
+    path = write(tmp_path / "checks" / "my_region.toml", block)
+    report = run_checks(load_checks([path]))
+    assert [o.check.name for o in report.outcomes] == [
+        "forum lifts membership",
+        "decline without renewal",
+    ]
+    assert report.all_ok  # both hold at the model's values, as the README says

@@ -189,7 +189,7 @@ def calibrate(
     correlation_threshold: float = 0.95,
     engine: Literal["auto", "batch", "pysd"] = "auto",
     intervals: Literal["auto", "linear", "bootstrap"] = "auto",
-    bootstrap_samples: int = 200,
+    bootstrap_samples: int = 100,
     walkers: int | None = None,
     steps: int = 2000,
     sd: Literal["estimate", "fit"] | Mapping[str, float] = "estimate",

@@ -108,6 +108,7 @@ def _intervals(result, obj: Objective, x, frozen, intervals, n_boot, seed) -> No
                     continue
                 lo, hi = np.percentile(est[:, j], [2.5, 97.5])
                 result.ci[names[j]] = (float(lo), float(hi))
+                result.stderr[names[j]] = float(np.std(est[:, j], ddof=1))
                 result.ci_method[names[j]] = f"bootstrap ({n_boot} refits)"
             result.bootstrap = pd.DataFrame(est, columns=names)
 

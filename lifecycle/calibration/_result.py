@@ -332,9 +332,9 @@ class CalibrationResult:
         except Exception:  # noqa: BLE001 (stages are a courtesy: never fail the report)
             stages = None
         if stages:
-            from ..stages import describe
-
-            lines += ["", "stages of the fitted run: " + describe(stages)]
+            years = " > ".join(f"{st.name} {st.start:.0f}-{st.end:.0f}" for st in stages)
+            where = " (calendar years)" if self.calendar else ""
+            lines += ["", f"stages of the fitted run{where}: {years}"]
         for msg in self.diagnostics():
             lines.append(f"warning: {msg}")
         return "\n".join(lines)

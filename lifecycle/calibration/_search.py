@@ -76,7 +76,7 @@ def optimise(obj: Objective, setup: Setup, method: str, starts, seed, options) -
         design = np.vstack(
             [u0, opt.latin_hypercube(n_starts - 1, len(fitted), np.random.default_rng(seed))]
         )
-        lock = opt.lockstep(obj, design, max_iter=int(options.pop("max_iter", 100)))
+        lock = opt.lockstep(obj, design, max_iter=int(options.pop("max_iter", 40)))
         best = int(np.argmin(lock.cost))
         res = opt.local(obj, lock.U[best], options)  # polish: scipy's own convergence test
         table = [

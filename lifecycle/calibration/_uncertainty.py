@@ -39,7 +39,7 @@ def bootstrap(obj: Objective, x: np.ndarray, frozen, n: int, seed) -> np.ndarray
     rng = np.random.default_rng(seed)
     synthetic = pred[None, :] + sig[None, :] * rng.standard_normal((n, pred.size))
     u = np.repeat(obj.to_u(x)[None, :], n, axis=0)
-    lock = opt.lockstep(obj, u, observed=synthetic, frozen=frozen, max_iter=50)
+    lock = opt.lockstep(obj, u, observed=synthetic, frozen=frozen, max_iter=25)
     return obj.to_x(lock.U)
 
 

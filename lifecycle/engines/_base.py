@@ -6,14 +6,13 @@ every engine can use it without a cycle.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import SettingsError
+from ..limits import check_settings
 
 SETTINGS = ("final_time", "time_step", "saveper")
 
@@ -53,8 +52,9 @@ class RunSettings:
         Raises
         ------
         SettingsError
-            For a time step that is not positive, a final time not after the initial time,
-            or a SAVEPER that is not a multiple of TIME STEP.
+            For anything :func:`lifecycle.limits.check_settings` refuses: a time step that
+            is not positive or longer than the run, a final time not after the initial
+            time, a SAVEPER below TIME STEP or not a multiple of it.
         """
         given = {k: v for k, v in (scenario or {}).items() if k in SETTINGS and v is not None}
         for key, value in (("final_time", final_time), ("time_step", time_step)):
@@ -62,22 +62,8 @@ class RunSettings:
                 given[key] = value
         if saveper is not None:
             given["saveper"] = saveper
-        t0 = float(control["initial_time"])
-        ft = float(given.get("final_time", control["final_time"]))
-        ts = float(given.get("time_step", control["time_step"]))
-        sp = float(given.get("saveper", max(float(control["saveper"]), ts)))
-        if not (ts > 0 and ft > t0) or not all(map(math.isfinite, (ft, ts, sp))):
-            raise SettingsError(
-                f"{where}: TIME STEP ({ts:g}) must be positive and FINAL TIME ({ft:g}) "
-                f"after INITIAL TIME ({t0:g})"
-            )
-        sp = max(sp, ts)
-        if abs(sp / ts - round(sp / ts)) > 1e-9 * (sp / ts):
-            raise SettingsError(
-                f"{where}: SAVEPER {sp:g} is not a multiple of TIME STEP {ts:g}, so the "
-                f"saved times would drift (fix: a TIME STEP that divides {sp:g}, e.g. "
-                f"{sp / 2 ** max(1, round(math.log2(sp / ts))):g})"
-            )
+        # the one set of checks every entry point shares (lifecycle.limits)
+        t0, ft, ts, sp = check_settings(control, **given, where=where)
         return cls(t0, ft, ts, sp)
 
     def as_kwargs(self) -> dict[str, float]:
