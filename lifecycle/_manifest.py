@@ -10,11 +10,13 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ._swap import _entries
+from ._swap import _entries, _lock
 from .errors import OutputError
 
 #: the manifest lifecycle writes into every output folder
 MANIFEST = ".lifecycle-manifest.json"
+#: how long a second writer waits for the first to finish its swap, in seconds
+LOCK_TIMEOUT = 120.0
 _FORCE_FIX = "add --force to replace it and everything in it, or choose another -o"
 
 
@@ -127,7 +129,33 @@ def _check_parent(target: Path, shown) -> None:
 
 
 def check_folder(
-    target: str | os.PathLike, *, force: bool = False, inputs: Iterable[str | os.PathLike] = ()
+    target: str | os.PathLike,
+    *,
+    force: bool = False,
+    inputs: Iterable[str | os.PathLike] = (),
+    locked: bool = False,
+) -> Path:
+    """Refuse an output folder that cannot or must not be replaced; return it (see
+    :func:`_check_folder`); a path the OS refuses (too long, NUL) is refused the same way."""
+    try:
+        return _check_folder(target, force=force, inputs=inputs, locked=locked)
+    except OutputError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise _unusable(target, exc) from None
+
+
+def _unusable(target, exc) -> OutputError:
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return _refuse(str(target)[:80] or '""', f"not a usable path ({reason})", "choose another -o")
+
+
+def _check_folder(
+    target: str | os.PathLike,
+    *,
+    force: bool = False,
+    inputs: Iterable[str | os.PathLike] = (),
+    locked: bool = False,
 ) -> Path:
     """Refuse an output folder that cannot or must not be replaced; return it.
 
@@ -186,6 +214,12 @@ def check_folder(
             )
     if target.is_dir() and not force:
         foreign = foreign_files(target)
+        lockfile = target.parent / f".{target.name}.lock"
+        if foreign and not locked and os.path.exists(lockfile):
+            # another lifecycle is swapping this folder: what was read may mix two sets, so
+            # judge it again once that writer is done (``locked``: the caller holds it)
+            with _lock(lockfile, str(target), LOCK_TIMEOUT):
+                foreign = foreign_files(target)
         if foreign:
             named = ", ".join(foreign[:3]) + (
                 f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
@@ -200,6 +234,23 @@ def check_folder(
 
 
 def check_files(
+    paths: Iterable[str | os.PathLike],
+    *,
+    force: bool = False,
+    inputs: Iterable[str | os.PathLike] = (),
+) -> list[Path]:
+    """Refuse output files that must not be replaced (see :func:`_check_files`); a path the
+    OS refuses (too long, NUL) is refused the same way."""
+    paths = list(paths)
+    try:
+        return _check_files(paths, force=force, inputs=inputs)
+    except OutputError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise _unusable(paths[0] if paths else "", exc) from None
+
+
+def _check_files(
     paths: Iterable[str | os.PathLike],
     *,
     force: bool = False,

@@ -34,6 +34,7 @@ from .errors import (
     ModelParseError,
     NotAConstantError,
     OutOfRangeError,
+    SettingsError,
     SimulationError,
     UnknownParameterError,
 )
@@ -278,14 +279,30 @@ class Model:
         const = self.resolve_constant(name)
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
             raise ArgumentError(f"'{const.name}' needs a number, not {value!r}")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # a 400-digit integer (issue 8)
+            raise ArgumentError(
+                f"'{const.name}' = a {len(str(value))}-digit number, too large for a float"
+            ) from None
         if not (math.isfinite(value) and const.contains(value)):
             raise OutOfRangeError(const.name, value, const.low, const.high)
         return const.name, value
 
     def check_params(self, params: Mapping[str, float] | None) -> dict[str, float]:
-        """Every ``name: value`` checked by :meth:`check_value`, keyed by model spelling."""
-        return dict(self.check_value(k, v) for k, v in (params or {}).items())
+        """Every ``name: value`` checked by :meth:`check_value`, keyed by model spelling; a
+        constant given twice under two spellings is refused, as in a scenario file."""
+        out: dict[str, float] = {}
+        spelled: dict[str, str] = {}
+        for k, v in (params or {}).items():
+            name, value = self.check_value(k, v)
+            if name in out:
+                raise ArgumentError(
+                    f"'{k}' sets '{name}' again (already given as '{spelled[name]}'); "
+                    "give each constant once"
+                )
+            out[name], spelled[name] = value, k
+        return out
 
     # -- running -------------------------------------------------------------------------
     def run(
@@ -301,9 +318,7 @@ class Model:
 
         Every constant not in ``params`` is at its default, whatever earlier runs set.
         """
-        checked = self.check_params(params)
-        for name in ("FINAL TIME", "TIME STEP", "SAVEPER"):
-            checked.pop(name, None)
+        checked = refuse_settings(self.check_params(params), self.name)
         columns = [self.resolve(v) for v in variables] if variables else self.variables
         settings = RunSettings.resolve(
             self.control,
@@ -319,6 +334,24 @@ class Model:
                 f"{self.name}: non-finite values in {', '.join(bad[:5])} with parameters {checked}"
             )
         return out
+
+
+def refuse_settings(checked: dict[str, float], where: str) -> dict[str, float]:
+    """``checked`` unchanged, or a SettingsError when it sets a control variable: a run's
+    time settings are keywords (``final_time=``), not parameters; they were silently
+    ignored (issue 8)."""
+    given = [n for n in CONTROL if n in checked]
+    if given:
+        key = given[0].lower().replace(" ", "_")
+        how = (
+            f"pass {key}= to the run, or set {key} in a scenario's [run] table"
+            if key != "initial_time"
+            else "INITIAL TIME cannot be changed"
+        )
+        raise SettingsError(
+            f"{where}: '{given[0]}' is a simulation setting, not a parameter ({how})"
+        )
+    return checked
 
 
 _LOADED: dict[tuple[str, str], Model] = {}

@@ -234,7 +234,7 @@ def atomic_dir(
             yield tmp
             write_manifest(tmp, command=command)
             with _lock(target.parent / f".{target.name}.lock", shown, LOCK_TIMEOUT):
-                check_folder(target, force=force, inputs=inputs)
+                check_folder(target, force=force, inputs=inputs, locked=True)
                 with _blocked():
                     if not os.path.lexists(target):
                         os.rename(tmp, target)

@@ -20,7 +20,7 @@ from . import engines
 from .engines import RunSettings
 from .engines._base import settings_of
 from .errors import LifecycleError, SimulationError
-from .model import CONTROL, Model
+from .model import Model, refuse_settings
 from .outputs import atomic_dir, provenance, slug, versions, write_json  # noqa: F401 (API)
 from .scenarios import Scenario, merged_params
 
@@ -85,9 +85,8 @@ def run(
 
 def _run_one(model, runner, scenario, params, overrides, variables) -> pd.DataFrame:
     """One scenario through ``runner``: checked parameters, settings resolved once."""
-    checked = model.check_params(merged_params(scenario, params))
-    for name in CONTROL:
-        checked.pop(name, None)
+    where = f"scenario '{scenario.name}'" if scenario is not None else model.name
+    checked = refuse_settings(model.check_params(merged_params(scenario, params)), where)
     columns = [model.resolve(v) for v in variables] if variables else model.variables
     columns = list(dict.fromkeys(columns))
     settings = RunSettings.resolve(
@@ -99,10 +98,25 @@ def _run_one(model, runner, scenario, params, overrides, variables) -> pd.DataFr
     finite = np.isfinite(values).all(axis=0)
     bad = [c for c, ok in zip(columns, finite, strict=True) if not ok]
     if bad:
-        raise SimulationError(
-            f"{model.name}: non-finite values in {', '.join(bad[:5])} with parameters {checked}"
-        )
+        raise SimulationError(_failure(model, scenario, out, bad, checked))
     return out
+
+
+def _failure(model, scenario, out: pd.DataFrame, bad: list[str], checked) -> str:
+    """What a user needs when a run fails: the scenario (and file), the variable, the time,
+    the constants that were set, and where to look."""
+    first = {c: out.index[~np.isfinite(out[c].to_numpy())][0] for c in bad}
+    var = min(bad, key=lambda c: first[c])
+    where = f"{model.name}"
+    if scenario is not None:
+        where = f"scenario '{scenario.name}'" + (f" ({scenario.path})" if scenario.path else "")
+    others = f" (and {', '.join(b for b in bad if b != var)[:200]})" if len(bad) > 1 else ""
+    constants = ", ".join(f"{k} = {v:g}" for k, v in checked.items()) or "none (all defaults)"
+    return (
+        f"{where}: '{var}' is not finite from time {float(first[var]):g} on{others}, "
+        f"on {model.name} with the constants set: {constants} (fix: check those values, "
+        "or run with a smaller time_step)"
+    )
 
 
 @contextmanager

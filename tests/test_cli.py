@@ -400,8 +400,10 @@ def test_run_failure_exit_1_leaves_the_output_untouched(tmp_path, existing):
     ok = write(tmp_path, "ok.toml", 'name = "ok"\n')
     fail = write(tmp_path, "fail.toml", 'name = "fails"\n[params]\nfail_time = 3\n')
     result = invoke("run", ok, fail, "-o", existing, "--model", NAN_MODEL, ok=1)
-    assert "non-finite values in" in result.stderr
-    assert "Level" in result.stderr
+    # the scenario and its file, the variable, the time and the constants set (issue 8)
+    assert f"scenario 'fails' ({fail})" in result.stderr
+    assert "'Double Level' is not finite from time 4 on" in result.stderr
+    assert "the constants set: Fail Time = 3" in result.stderr
     assert result.stdout == ""
     ok.unlink()
     fail.unlink()
@@ -701,7 +703,7 @@ def test_compare_run_failure_exit_1(tmp_path):
     result = invoke(
         "compare", ok, fail, "--model", NAN_MODEL, "--vars", "Level", "-o", tmp_path / "x.png", ok=1
     )
-    assert "non-finite values" in result.stderr
+    assert "is not finite from time" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fail.toml", "ok.toml"]
 
 
@@ -804,7 +806,7 @@ def test_stages_table_and_errors(tmp_path):
     assert "is not a variable of" in invoke("stages", short, "--vars", "Firmz", ok=2).stderr
     fail = write(tmp_path, "fail.toml", '[params]\n"Fail Time" = 2\n')
     result = invoke("stages", fail, "--model", NAN_MODEL, "--vars", "Level", ok=1)
-    assert "non-finite values" in result.stderr
+    assert "is not finite from time" in result.stderr
 
 
 # -- help and version ------------------------------------------------------------------------

@@ -279,3 +279,33 @@ def test_fmt_never_rounds_a_number_into_another():
     assert fmt(0.3) == "0.3"
     assert fmt(0.3000000001) == "0.3000000001"
     assert fmt(8_000_000_000) == "8,000,000,000"
+
+
+# -- the Python API applies the same checks -----------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["lifecycle.run", "Model.run"])
+def test_the_api_refuses_settings_duplicates_and_huge_numbers_in_params(cluster, how):
+    import lifecycle
+
+    def go(params):
+        return (
+            lifecycle.run(cluster, params=params) if how == "lifecycle.run" else cluster.run(params)
+        )
+
+    with pytest.raises(SettingsError, match="'FINAL TIME' is a simulation setting.*final_time="):
+        go({"FINAL TIME": 10})  # was silently ignored: an 80-year run
+    with pytest.raises(ArgumentError, match="'Startup_Rate' sets 'startup rate' again"):
+        go({"startup rate": 0.1, "Startup_Rate": 0.2})  # the last value won
+    with pytest.raises(ArgumentError, match="401-digit number"):
+        go({"startup rate": 10**400})  # OverflowError traceback
+
+
+def test_a_run_time_failure_names_scenario_variable_time_and_constants(tmp_path):
+    fail = write(tmp_path, "fail.toml", 'name = "fails"\n[params]\nfail_time = 3\n')
+    model = ROOT / "tests" / "models" / "cli_nan.mdl"
+    result = invoke("run", fail, "--model", model, "-o", tmp_path / "o", ok=1)
+    assert f"scenario 'fails' ({fail})" in result.stderr
+    assert "is not finite from time 4 on" in result.stderr  # the NaN starts after Fail Time
+    assert "constants set: Fail Time = 3" in result.stderr
+    assert not (tmp_path / "o").exists()

@@ -97,6 +97,17 @@ class LifecycleGroup(click.Group):
         except LifecycleError as exc:
             click.secho(f"error: {exc}", err=True, fg="red")
             ctx.exit(exc.exit_code)
+        except ValueError as exc:
+            # a NUL character in a path reaches the OS layer from any command's option
+            if "null byte" not in str(exc) and "null character" not in str(exc):
+                raise
+            click.secho(
+                "error: a path on the command line contains a NUL character "
+                "(fix: remove it); nothing was run or written",
+                err=True,
+                fg="red",
+            )
+            ctx.exit(2)
 
 
 class Number(click.ParamType):
