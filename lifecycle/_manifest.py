@@ -238,12 +238,13 @@ def check_files(
     *,
     force: bool = False,
     inputs: Iterable[str | os.PathLike] = (),
+    locked: bool = False,
 ) -> list[Path]:
     """Refuse output files that must not be replaced (see :func:`_check_files`); a path the
     OS refuses (too long, NUL) is refused the same way."""
     paths = list(paths)
     try:
-        return _check_files(paths, force=force, inputs=inputs)
+        return _check_files(paths, force=force, inputs=inputs, locked=locked)
     except OutputError:
         raise
     except (OSError, ValueError) as exc:
@@ -255,6 +256,7 @@ def _check_files(
     *,
     force: bool = False,
     inputs: Iterable[str | os.PathLike] = (),
+    locked: bool = False,
 ) -> list[Path]:
     """Refuse output files that must not be replaced: a folder, a symlink, a file the
     folder's manifest does not list as lifecycle's (unless ``force``), an input."""
@@ -275,9 +277,13 @@ def _check_files(
         if absolute.resolve() in ins:
             raise _refuse(shown, "is an input of this command", "choose another output name")
         if p.exists() and not force:
-            listed = read_manifest(absolute.parent) or {}
-            info = listed.get(p.name)
-            if not (isinstance(info, dict) and _sha256(p) == info.get("sha256")):
+            ok = _listed_unchanged(p, absolute.parent)
+            lockfile = absolute.parent / ".lifecycle.lock"
+            if not ok and not locked and os.path.exists(lockfile):
+                # another lifecycle is committing files here: look again once it is done
+                with _lock(lockfile, shown, LOCK_TIMEOUT):
+                    ok = _listed_unchanged(p, absolute.parent)
+            if not ok:
                 raise _refuse(
                     shown,
                     f"{p.name} exists and was not written by lifecycle (or was changed since)",
@@ -285,6 +291,12 @@ def _check_files(
                 )
         out.append(p)
     return out
+
+
+def _listed_unchanged(path: Path, folder: Path) -> bool:
+    """``path`` is listed in ``folder``'s manifest with its current SHA-256."""
+    info = (read_manifest(folder) or {}).get(path.name)
+    return isinstance(info, dict) and _sha256(path) == info.get("sha256")
 
 
 def _version() -> str:

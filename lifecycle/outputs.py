@@ -286,7 +286,7 @@ def atomic_files(
             yield staged
             folders = sorted({p.parent for p in finals})
             with _lock_all(folders, shown):
-                check_files(paths, force=force, inputs=inputs)
+                check_files(paths, force=force, inputs=inputs, locked=True)
                 with _blocked():
                     _commit_files(staged, finals)
         except OSError as exc:
