@@ -59,10 +59,11 @@ def _parse_column(raw: pd.Series, column: str, path: Path) -> np.ndarray:
         try:
             value = float(text.replace("_", "x"))  # float() accepts "1_000"; a CSV should not
         except ValueError:
-            raise DataError(
-                f"{path}, line {i + 2}, column '{column}': '{text}' is not a number (fix: "
-                "correct the cell, leave it empty for a missing value, or leave the column "
-                "out with columns=...)"
+            fix = "correct the cell, leave it empty for a missing value, or leave the column out"
+            raise DataError.with_fix(
+                f"{path}, line {i + 2}, column '{column}': '{text}' is not a number",
+                f"{fix} with columns=...",
+                f"{fix}: --map only the columns to fit",
             ) from None
         if not math.isfinite(value):
             raise DataError(f"{path}, line {i + 2}, column '{column}': '{text}' is not finite")
@@ -173,10 +174,12 @@ def read_data(
             try:
                 name = model.resolve(name)
             except UnknownParameterError as exc:
-                raise DataError(
+                raise DataError.with_fix(
                     f"{path}: column '{header}' matches no variable of {model.name}"
-                    f"{_closest(name, model.variables)} (fix: map it to a variable, "
-                    f"e.g. columns={{'{header}': 'VARIABLE'}})"
+                    f"{_closest(name, model.variables)}",
+                    f"map it to a variable, e.g. columns={{'{header}': 'VARIABLE'}}",
+                    f"map it to a variable, e.g. --map '{header}=VARIABLE', or leave it out "
+                    "by mapping only the columns to fit",
                 ) from exc
         key = canonical(name)
         if key in by_key:

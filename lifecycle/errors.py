@@ -38,6 +38,16 @@ class LifecycleError(Exception):
     """Root of every error raised for a user mistake. Exit code 2 on the command line."""
 
     exit_code = 2
+    #: The message as the command line shows it, when the fix there is an option (``--map``)
+    #: rather than a Python argument (``columns=``); None: the message is the same.
+    cli_message: str | None = None
+
+    @classmethod
+    def with_fix(cls, text: str, python: str, cli: str) -> LifecycleError:
+        """``cls("TEXT (fix: PYTHON)")``, shown on the command line as ``TEXT (fix: CLI)``."""
+        exc = cls(f"{text} (fix: {python})")
+        exc.cli_message = f"{text} (fix: {cli})"
+        return exc
 
 
 class ArgumentError(LifecycleError, TypeError, ValueError):

@@ -5,6 +5,7 @@ any model, ``stages --data``."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -272,3 +273,66 @@ def test_stages_classifies_an_observed_csv_like_the_run_it_came_from(tmp_path):
     assert data_stages["stage"].tolist() == run_stages["stage"].tolist()
     bad = invoke("stages", "--data", observed, "--vars", "jobs", ok=2)
     assert "no column 'jobs'" in bad.stderr and "'Firms'" in bad.stderr
+
+
+# -- calibrate's errors name its options, not Python arguments ------------------------------
+
+BASS_FIT = [
+    "--model", BASS, "--time-column", "year", "--time-offset", 1962,
+    "--param", "innovation coefficient=0.001:0.2", "--param", "market size=5000:200000",
+]  # fmt: skip
+PYTHON_FIX = re.compile(
+    r"\b(columns|flows|period|time_offset|final_time|time_step|spin_up|method)=|read_data\("
+)
+
+
+def _calibrate_error(tmp_path, csv_text, *args):
+    data = tmp_path / "obs.csv"
+    data.write_text(csv_text, encoding="utf-8")
+    result = invoke("calibrate", data, *args, "-o", tmp_path / "fit.toml", ok=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["obs.csv"]  # nothing written
+    message = result.stderr
+    assert not PYTHON_FIX.search(message), message
+    return " ".join(message.split())
+
+
+def test_calibrate_unknown_column_suggests_map(tmp_path):
+    text = _calibrate_error(tmp_path, "year,salez\n1963,747\n1964,1480\n", *BASS_FIT)
+    assert "column 'salez' matches no variable" in text
+    assert "--map 'salez=VARIABLE'" in text
+
+
+def test_calibrate_bad_cell_suggests_leaving_the_column_out_with_map(tmp_path):
+    csv_text = "year,adoption rate\n1963,747\n1964,x\n"
+    text = _calibrate_error(tmp_path, csv_text, *BASS_FIT)
+    assert "column 'adoption rate': 'x' is not a number" in text
+    assert "--map" in text
+
+
+def test_calibrate_ambiguous_flow_suggests_the_flow_option(tmp_path):
+    csv_text = "year,adoption rate\n1963,747\n1964,1480\n1966,5118\n"
+    text = _calibrate_error(tmp_path, csv_text, *BASS_FIT)
+    assert "--flow 'adoption rate=total'" in text
+
+
+def test_calibrate_data_outside_the_horizon_suggests_the_options(tmp_path):
+    args = [a if a != 1962 else 1900 for a in BASS_FIT]
+    text = _calibrate_error(tmp_path, "year,adoption rate\n1963,747\n1964,1480\n", *args)
+    assert "fall outside the simulated horizon" in text
+    assert "--time-offset" in text and "--final-time" in text and "--spin-up" in text
+
+
+def test_calibrate_a_setting_as_param_suggests_the_options(tmp_path):
+    args = [*BASS_FIT, "--param", "TIME STEP=0.1:1"]
+    text = _calibrate_error(tmp_path, "year,adoption rate\n1963,747\n1964,1480\n", *args)
+    assert "'TIME STEP' is a simulation setting" in text
+    assert "--time-step" in text and "--final-time" in text and "--spin-up" in text
+
+
+def test_the_python_api_keeps_the_python_fix(tmp_path, bass):
+    from lifecycle.data import read_data
+
+    data = tmp_path / "obs.csv"
+    data.write_text("year,salez\n1963,747\n", encoding="utf-8")
+    with pytest.raises(lifecycle.errors.DataError, match=r"columns=\{'salez': 'VARIABLE'\}"):
+        read_data(data, model=bass)

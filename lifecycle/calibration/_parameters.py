@@ -240,10 +240,12 @@ def parameters(
             name, group, default = const.name, [(const.name, 0.0)], const.default
         for const_name, _ in group:
             if const_name in CONTROL:
-                raise CalibrationError(
-                    f"'{const_name}' is a simulation setting, not a constant to fit (fix: pass "
-                    "time_step= or final_time=; to start the model earlier than the data, "
-                    "spin_up= or the parameter 'spin up')"
+                raise CalibrationError.with_fix(
+                    f"'{const_name}' is a simulation setting, not a constant to fit",
+                    "pass time_step= or final_time=; to start the model earlier than the "
+                    "data, spin_up= or the parameter 'spin up'",
+                    "--time-step or --final-time; to start the model earlier than the data, "
+                    "--spin-up YEARS or --param 'spin up=LOW:HIGH'",
                 )
             if const_name in used:
                 raise CalibrationError(
@@ -354,11 +356,13 @@ def calendar(
         zeros = (year_zero, year_zero)
         horizon = final_time if final_time is not None else model_final
         if first - year_zero < initial - 1e-9 or last - year_zero > horizon + 1e-9:
-            raise CalibrationError(
+            raise CalibrationError.with_fix(
                 f"the data's times ({first:g} to {last:g}, model time {first - year_zero:g} to "
                 f"{last - year_zero:g}) fall outside the simulated horizon [{initial:g}, "
-                f"{horizon:g}] (fix: check time_offset, extend final_time, or start the model "
-                "earlier with spin_up=)"
+                f"{horizon:g}]",
+                "check time_offset, extend final_time, or start the model earlier with spin_up=",
+                "check --time-offset, extend --final-time, or start the model earlier with "
+                "--spin-up YEARS",
             )
         end, cap = last - year_zero, horizon
     end = min(cap, initial + math.ceil((end - initial) / time_step - 1e-9) * time_step)

@@ -45,10 +45,11 @@ def _choose(method: str, stepped: list[str]) -> tuple[str, list[str]]:
         return "least_squares", []
     if method == "least_squares" and stepped:
         names = ", ".join(f"'{n}'" for n in stepped)
-        raise CalibrationError(
+        raise CalibrationError.with_fix(
             f"{names} time an event (STEP, RAMP or PULSE): the run changes only when they "
-            "cross a time step, so their gradient is zero and least squares cannot move them "
-            "(fix: method='auto' or 'differential_evolution', or 'mcmc'; or hold them fixed)"
+            "cross a time step, so their gradient is zero and least squares cannot move them",
+            "method='auto' or 'differential_evolution', or 'mcmc'; or hold them fixed",
+            "--method auto or differential_evolution, or mcmc; or hold them with --set",
         )
     return method, []
 

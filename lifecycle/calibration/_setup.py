@@ -171,11 +171,12 @@ def observed_series(
             mode = "level"
         elif mode is None:
             if not even:
-                raise CalibrationError(
+                raise CalibrationError.with_fix(
                     f"'{var}' is a flow ({model.units(var)}) and the data's times are unevenly "
                     f"spaced, so it is ambiguous whether '{col}' holds totals since the previous "
-                    f"observation or rates at each time (fix: flows={{'{var}': 'total'}} or "
-                    "'rate')"
+                    "observation or rates at each time",
+                    f"flows={{'{var}': 'total'}} or 'rate'",
+                    f"--flow '{var}=total' or --flow '{var}=rate'",
                 )
             mode = "total"
         starts = np.full(times.size, np.nan)
@@ -187,9 +188,11 @@ def observed_series(
                 starts[1:] = times[:-1]
                 starts[0] = times[0] - spacing[0] if even else np.nan
                 if not even and ok[0]:
-                    raise CalibrationError(
+                    raise CalibrationError.with_fix(
                         f"the first value of '{col}' is a total over an unknown period: the "
-                        f"data's times are uneven (fix: period={{'{var}': LENGTH}} or drop it)"
+                        "data's times are uneven",
+                        f"period={{'{var}': LENGTH}} or drop it",
+                        f"leave the first value of '{col}' empty, or --flow '{var}=rate'",
                     )
         obs = values[ok]
         factor = wmap.get(var, 1.0)
@@ -210,9 +213,10 @@ def _resolve_columns(model: Model, data: pd.DataFrame, source) -> dict[str, str]
         try:
             var = model.resolve(str(col))
         except UnknownParameterError as exc:
-            raise DataError(
-                f"{source}: column '{col}' matches no variable of {model.name}; "
-                f"{exc} (fix: rename it with read_data(columns={{'{col}': 'VARIABLE'}}))"
+            raise DataError.with_fix(
+                f"{source}: column '{col}' matches no variable of {model.name}; {exc}",
+                f"rename it with read_data(columns={{'{col}': 'VARIABLE'}})",
+                f"--map '{col}=VARIABLE'",
             ) from None
         if var in resolved.values():
             raise DataError(f"{source}: two columns match the variable '{var}' (ambiguous)")

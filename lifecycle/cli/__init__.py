@@ -95,7 +95,7 @@ class LifecycleGroup(click.Group):
             )
             ctx.exit(exc.exit_code)
         except LifecycleError as exc:
-            click.secho(f"error: {exc}", err=True, fg="red")
+            click.secho(f"error: {exc.cli_message or exc}", err=True, fg="red")
             ctx.exit(exc.exit_code)
         except ValueError as exc:
             # a NUL character in a path reaches the OS layer from any command's option
