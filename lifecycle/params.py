@@ -8,6 +8,7 @@ import textwrap
 import pandas as pd
 
 from .model import Model
+from .variables import _range, number, width
 
 #: The class of a constant, from the first word of its comment (the model's convention):
 #: policy levers and scenario switches, sourced, calibrated (to named data) or assumed.
@@ -53,12 +54,6 @@ def params_frame(model: Model, search: str | None = None) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def _range(low, high) -> str:
-    lo = "-inf" if low is None or pd.isna(low) else f"{low:g}"
-    hi = "inf" if high is None or pd.isna(high) else f"{high:g}"
-    return f"[{lo}, {hi}]"
-
-
 def format_params(model: Model, *, search: str | None = None, fmt: str = "table") -> str:
     df = params_frame(model, search)
     if fmt == "csv":
@@ -83,11 +78,45 @@ def format_params(model: Model, *, search: str | None = None, fmt: str = "table"
         return "\n".join(lines) + "\n"
     if df.empty:
         return f"no constant of {model.name} matches '{search}'\n"
-    out = [f"{'name':38} {'default':>10} {'units':14} {'range':18} comment"]
-    for _, r in df.iterrows():
-        comment = textwrap.shorten(r["comment"], 60, placeholder="...")
-        out.append(
-            f"{r['name']:38} {r['default']:>10g} {r['units'][:14]:14} "
-            f"{_range(r['min'], r['max']):18} {comment}"
+    return _table(df)
+
+
+def _table(df: pd.DataFrame) -> str:
+    """The table: name, default (every digit), units, range, and the comment wrapped to the
+    terminal's width (:func:`~lifecycle.variables.width`, 80 when not a terminal). Nothing
+    is cut: a name or unit wider than its column pushes what follows to the next line, and
+    when the terminal leaves under 30 characters beside the columns, each comment goes on
+    indented lines below its row."""
+    total = width()
+    rows = [
+        (
+            r["name"],
+            number(r["default"]),
+            r["units"] or "-",
+            _range(r["min"], r["max"]),
+            r["comment"],
         )
+        for r in df.to_dict("records")
+    ]
+    name_w = min(40, max(len(r[0]) for r in rows))
+    default_w = max(len("default"), *(len(r[1]) for r in rows))
+    unit_w = min(24, max(len("units"), *(len(r[2]) for r in rows)))
+    range_w = min(24, max(len("range"), *(len(r[3]) for r in rows)))
+    cells = f"{'':{name_w}}  {'':>{default_w}}  {'':{unit_w}}  {'':{range_w}}  "
+    beside = total - len(cells) >= 30
+    indent = " " * (len(cells) if beside else 4)
+    head = f"{'name':{name_w}}  {'default':>{default_w}}  {'units':{unit_w}}  {'range':{range_w}}"
+    out = [head + "  comment" if beside else head.rstrip()]
+    for name, default, units, rng, comment in rows:
+        if len(name) > name_w:  # a long name on its own line, the columns below it
+            out.append(name)
+            name = ""
+        first = f"{name:{name_w}}  {default:>{default_w}}  {units:{unit_w}}  {rng:{range_w}}  "
+        lines = textwrap.wrap(comment, max(20, total - len(indent)), break_on_hyphens=False)
+        if not beside or len(first) > len(cells):  # the comment starts below the row
+            out.append(first.rstrip())
+            first = indent
+        lines = lines or [""]
+        out.append((first + lines[0]).rstrip())
+        out.extend(indent + line for line in lines[1:])
     return "\n".join(out) + "\n"

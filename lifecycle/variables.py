@@ -22,9 +22,19 @@ def _limit(x) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def number(x: float) -> str:
+    """The shortest of ``%g`` with 6 to 17 significant digits that reads back as ``x``:
+    ``0.12``, ``1e+08``, ``12345678``, ``0.123456789`` (``%g`` alone cuts to 6 digits)."""
+    for digits in range(6, 18):
+        text = f"{x:.{digits}g}"
+        if float(text) == x:
+            return text
+    return repr(float(x))
+
+
 def _range(low, high) -> str:
-    lo = "-inf" if low is None or pd.isna(low) else f"{low:g}"
-    hi = "inf" if high is None or pd.isna(high) else f"{high:g}"
+    lo = "-inf" if low is None or pd.isna(low) else number(low)
+    hi = "inf" if high is None or pd.isna(high) else number(high)
     return f"[{lo}, {hi}]"
 
 

@@ -97,6 +97,112 @@ def test_params_of_an_unknown_name_is_exit_2_with_suggestions():
     assert "did you mean 'startup rate'" in result.stderr
 
 
+# -- the params table: comments wrapped to the terminal, nothing cut -------------------------
+
+LONG_MODEL = """{UTF-8}
+Venture capital per newly founded knowledge intensive firm = 12345678
+	~	MUSD/(firm*Year*person) [0,100000000]
+	~	Assumption: a deliberately long name, a long unit and a default of eight \\
+		significant digits, so that a table which cuts names, units or digits shows it. \\
+		The last word of this comment is sentinel.
+	|
+
+Short = 0.123456789
+	~	Dmnl [0,1]
+	~	Short comment.
+	|
+
+Level = INTEG(Short * Venture capital per newly founded knowledge intensive firm, 0)
+	~	MUSD
+	~	A stock.
+	|
+
+FINAL TIME  = 10
+	~	Year
+	~	The final time for the simulation.
+	|
+
+INITIAL TIME  = 0
+	~	Year
+	~	The initial time for the simulation.
+	|
+
+SAVEPER  = 1
+	~	Year [0,?]
+	~	The frequency with which output is stored.
+	|
+
+TIME STEP  = 0.5
+	~	Year [0,?]
+	~	The time step for the simulation.
+	|
+"""
+
+
+def _terminal(monkeypatch, columns):
+    monkeypatch.setattr(
+        shutil, "get_terminal_size", lambda fallback=None: os.terminal_size((columns, 24))
+    )
+
+
+def _rows(text):
+    """The table's rows: a row starts at column 0 with its name, its comment may continue
+    on indented lines; each row as one whitespace-normalised string."""
+    rows = []
+    for line in text.splitlines()[1:]:
+        if line[:1].isspace():
+            rows[-1] += " " + line
+        else:
+            rows.append(line)
+    return [" ".join(r.split()) for r in rows]
+
+
+@pytest.mark.parametrize("columns", [80, 120, 200])
+def test_params_table_wraps_every_comment_to_the_terminal_and_cuts_nothing(
+    monkeypatch, cluster, columns
+):
+    _terminal(monkeypatch, columns)
+    text = invoke("params").stdout
+    assert max(len(line) for line in text.splitlines()) <= columns
+    rows = _rows(text)
+    assert len(rows) == len(cluster.parameters)
+    consts = sorted(cluster.parameters.values(), key=lambda c: c.name.lower())
+    for row, const in zip(rows, consts, strict=True):
+        assert row.startswith(const.name + " "), (row, const.name)
+        assert row.endswith(" ".join(const.comment.split())), (columns, row)
+        assert f" {const.units} " in row
+    # no ellipsis of the table's own: any "..." is one the comments themselves contain
+    assert text.count("...") == sum(c.comment.count("...") for c in consts)
+    assert "\u2026" not in text
+
+
+def test_params_table_keeps_long_names_units_and_every_digit(monkeypatch, tmp_path):
+    _terminal(monkeypatch, 100)
+    model = tmp_path / "long.mdl"
+    model.write_text(LONG_MODEL)
+    text = invoke("params", "--model", model).stdout
+    assert max(len(line) for line in text.splitlines()) <= 100
+    short_row, long_row = _rows(text)  # sorted by name
+    assert long_row.startswith(
+        "Venture capital per newly founded knowledge intensive firm 12345678 "
+        "MUSD/(firm*Year*person) [0, 1e+08] Assumption: a deliberately long name"
+    ), long_row
+    assert long_row.endswith("The last word of this comment is sentinel.")
+    assert short_row.startswith("Short 0.123456789 Dmnl [0, 1] Short comment.")
+
+
+def test_params_table_is_80_wide_when_not_a_terminal(monkeypatch, cluster):
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+    def no_terminal(*args):
+        raise OSError("not a terminal")
+
+    monkeypatch.setattr(os, "get_terminal_size", no_terminal)
+    text = invoke("params").stdout
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert len(_rows(text)) == len(cluster.parameters)
+
+
 # -- --set -----------------------------------------------------------------------------------
 
 

@@ -295,14 +295,25 @@ def test_a_killed_writer_leaves_no_temporary_folder(tmp_path, signum):
         "    print('staged', flush=True)\n"
         "    time.sleep(30)\n"
     )
+    # The writer gets the signal's default disposition: a shell that starts the suite in the
+    # background (CI may) has SIGINT ignored, a disposition children inherit and that
+    # atomic_dir rightly leaves alone.
     proc = subprocess.Popen(
-        [sys.executable, "-c", script, str(target)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", script, str(target)],
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signum, signal.SIG_DFL),
     )
-    with proc.stdout:
-        assert proc.stdout.readline().strip() == "staged"
-    assert any(p.name.startswith(".out.tmp-") for p in tmp_path.iterdir())
-    proc.send_signal(signum)
-    proc.wait(timeout=20)
+    try:
+        with proc.stdout:
+            assert proc.stdout.readline().strip() == "staged"
+        assert any(p.name.startswith(".out.tmp-") for p in tmp_path.iterdir())
+        proc.send_signal(signum)
+        proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     assert proc.returncode != 0
     assert listing(tmp_path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
