@@ -59,8 +59,18 @@ def read_text(path: Path, problems: list[Problem], what: str = "scenario file") 
 
 def line_of(text: str, key: str, section: str | None = None) -> int | None:
     """Line number (1-based) of ``key`` in a TOML text, within ``[section]`` if given, else
-    at the top level (a ``[key]`` table header counts)."""
+    at the top level (a ``[key]`` table header counts, and ``[section.key]`` counts as
+    ``key`` of ``section``).
+
+    The one TOML line lookup of scenario and uncertain files (each had its own)."""
     return _key_lines(text).get((section, key))
+
+
+#: a ``[table.key]`` header: a bare or quoted table name, a dot, a bare or quoted key
+_SUBTABLE = re.compile(
+    r"""^\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_\-]+))\s*\.\s*"""
+    r"""(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_\- ]+?))\s*$"""
+)
 
 
 @functools.lru_cache(maxsize=16)
@@ -75,6 +85,11 @@ def _key_lines(text: str) -> dict[tuple[str | None, str], int]:
         if m:
             current = m.group(1).strip().strip('"')
             out.setdefault((None, current), no)
+            sub = _SUBTABLE.match(m.group(1))
+            if sub:  # [uncertain."imitation rate"]: the entry opens a table of its own
+                table = next(g for g in sub.groups()[:3] if g is not None)
+                entry = next(g for g in sub.groups()[3:] if g is not None)
+                out.setdefault((table, entry.strip()), no)
             continue
         m = re.match(r'^(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_\- ]+?))\s*=', stripped)
         if m:

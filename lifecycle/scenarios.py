@@ -198,29 +198,22 @@ def _read_cin(path: Path, model: Model, problems: list[Problem]) -> dict[str, fl
     return params
 
 
-def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple[Path, ...]):
-    """Load one file (and its parents); returns a partial Scenario or None."""
-    path = Path(path)
-    where = str(path)
-    if path.suffix.lower() == ".cin":
-        model = model or load_model()
-        params = _read_cin(path, model, problems)
-        try:
-            sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            sha = ""
-        return (
-            Scenario(name=path.stem, path=path, params=params, model_path=model.path, sha256=sha),
-            model,
-        )
-    data, text = read_toml(path, problems)
-    if data is None:
-        return None, model
-    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    try:  # of the file as stored (CRLF, BOM too)
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+def _file_sha(path: Path, text: str | None = None) -> str:
+    """SHA-256 of the file as stored (CRLF, BOM too); of ``text`` if it cannot be re-read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
-        pass
+        return "" if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _load_cin(path: Path, model: Model | None, problems: list[Problem]):
+    model = model or load_model()
+    params = _read_cin(path, model, problems)
+    return Scenario(path.stem, "", path, params, model.path, sha256=_file_sha(path)), model
+
+
+def _check_top_keys(data: dict, text: str, where: str, problems: list[Problem]) -> None:
+    """Unknown top-level keys (with the nearest allowed one) and non-string values."""
     for key in data:
         if key not in TOP_KEYS:
             hint = difflib.get_close_matches(key.lower(), TOP_KEYS, n=1, cutoff=0.6)
@@ -235,75 +228,89 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
     for key in ("name", "description", "extends", "model"):
         if key in data and not isinstance(data[key], str):
             problems.append(Problem(where, f"'{key}' must be a string", line_of(text, key)))
-    # the model: explicit in the file, else the caller's, else the default
-    if isinstance(data.get("model"), str):
-        mpath = resolve(path.parent / data["model"])
-        try:
-            file_model = load_model(mpath)
-        except ModelFileError as exc:
-            what = "not found" if not mpath.is_file() else f"unusable ({exc})"
-            problems.append(
-                Problem(
-                    where,
-                    f"model file {what}: {data['model']}",
-                    line_of(text, "model"),
-                    "give a path relative to the scenario file",
-                )
+
+
+def _file_model(path: Path, data: dict, text: str, model: Model | None, problems):
+    """The model: explicit in the file, else the caller's (None: the default, loaded later).
+
+    Returns ``(model, usable)``; ``usable`` is False when the file's model cannot be loaded.
+    """
+    if not isinstance(data.get("model"), str):
+        return model, True
+    where = str(path)
+    mpath = resolve(path.parent / data["model"])
+    try:
+        file_model = load_model(mpath)
+    except ModelFileError as exc:
+        what = "not found" if not mpath.is_file() else f"unusable ({exc})"
+        problems.append(
+            Problem(
+                where,
+                f"model file {what}: {data['model']}",
+                line_of(text, "model"),
+                "give a path relative to the scenario file",
             )
-            return None, model
-        if model is not None and model.path.resolve() != file_model.path.resolve():
-            problems.append(
-                Problem(
-                    where,
-                    f"scenario is for {file_model.name} but the run uses {model.name}",
-                    line_of(text, "model"),
-                    "drop --model to use the scenario's model, or remove its model key",
-                )
+        )
+        return model, False
+    if model is not None and model.path.resolve() != file_model.path.resolve():
+        problems.append(
+            Problem(
+                where,
+                f"scenario is for {file_model.name} but the run uses {model.name}",
+                line_of(text, "model"),
+                "drop --model to use the scenario's model, or remove its model key",
             )
-        model = file_model
-    parent = None
-    if isinstance(data.get("extends"), str):
-        ppath = resolve(path.parent / data["extends"])
-        here = resolve(path)
-        line = line_of(text, "extends")
-        if ppath in chain or ppath == here:
-            cycle = " -> ".join(p.name for p in (*chain, here, ppath))
-            problems.append(
-                Problem(where, f"circular extends: {cycle}", line, "remove one of the extends keys")
-            )
-        elif len(chain) >= MAX_EXTENDS:
-            problems.append(
-                Problem(
-                    where,
-                    f"extends chain deeper than {MAX_EXTENDS} files",
-                    line,
-                    "flatten the chain: copy the settings you need into fewer files",
-                )
-            )
-        elif ppath.is_dir():
-            problems.append(
-                Problem(
-                    where,
-                    f"extends a folder, not a file: {data['extends']}",
-                    line,
-                    "name the scenario file inside it",
-                )
-            )
-        elif not ppath.is_file():
-            broken = os.path.islink(ppath)
-            problems.append(
-                Problem(
-                    where,
-                    f"extends a {'broken or looping symbolic link' if broken else 'missing file'}"
-                    f": {data['extends']}",
-                    line,
-                    "give a path relative to this file",
-                )
-            )
-        else:
-            parent, model = _load(ppath, model, problems, (*chain, here))
-    model = model or load_model()
-    params: dict[str, float] = dict(parent.params) if parent else {}
+        )
+    return file_model, True
+
+
+def _extends_problem(path: Path, extends: str, ppath: Path, text: str, chain) -> Problem | None:
+    """Why the file ``extends`` names cannot be followed: a cycle, a chain too deep, a
+    folder, a missing file or a broken link; None if it can."""
+    where, here, line = str(path), resolve(path), line_of(text, "extends")
+    if ppath in chain or ppath == here:
+        cycle = " -> ".join(p.name for p in (*chain, here, ppath))
+        return Problem(where, f"circular extends: {cycle}", line, "remove one of the extends keys")
+    if len(chain) >= MAX_EXTENDS:
+        return Problem(
+            where,
+            f"extends chain deeper than {MAX_EXTENDS} files",
+            line,
+            "flatten the chain: copy the settings you need into fewer files",
+        )
+    if ppath.is_dir():
+        return Problem(
+            where,
+            f"extends a folder, not a file: {extends}",
+            line,
+            "name the scenario file inside it",
+        )
+    if not ppath.is_file():
+        broken = os.path.islink(ppath)
+        return Problem(
+            where,
+            f"extends a {'broken or looping symbolic link' if broken else 'missing file'}"
+            f": {extends}",
+            line,
+            "give a path relative to this file",
+        )
+    return None
+
+
+def _load_parent(path: Path, data: dict, text: str, model, problems, chain):
+    """The scenario this file ``extends`` (loaded recursively) or None, and the model."""
+    if not isinstance(data.get("extends"), str):
+        return None, model
+    ppath = resolve(path.parent / data["extends"])
+    problem = _extends_problem(path, data["extends"], ppath, text, chain)
+    if problem:
+        problems.append(problem)
+        return None, model
+    return _load(ppath, model, problems, (*chain, resolve(path)))
+
+
+def _read_params(data: dict, text: str, where: str, model: Model, problems, params: dict):
+    """Check the ``[params]`` table into ``params`` (which holds the inherited values)."""
     raw = data.get("params", {})
     if not isinstance(raw, dict):
         problems.append(Problem(where, "[params] must be a table", line_of(text, "params")))
@@ -341,7 +348,13 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
                 continue
             first[pair[0]] = (name, line)
             params[pair[0]] = pair[1]
-    settings = dict(parent.run_settings) if parent else {}
+    return params
+
+
+def _run_settings(data: dict, text: str, where: str, model: Model, inherited, problems):
+    """The ``[run]`` settings over the inherited ones; their sum is checked only when each
+    setting on its own is fine."""
+    settings = dict(inherited)
     before = len(problems)
     if "run" in data:
         settings.update(run_table(data["run"], where, text, problems))
@@ -355,17 +368,32 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
     )
     if len(problems) == before:  # the settings' own problems first, then their sum
         problems.extend(settings_problems(model, settings, where, run_line))
+    return settings
+
+
+def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple[Path, ...]):
+    """Load one file (and its parents); returns a partial Scenario or None, and the model."""
+    path = Path(path)
+    where = str(path)
+    if path.suffix.lower() == ".cin":
+        return _load_cin(path, model, problems)
+    data, text = read_toml(path, problems)
+    if data is None:
+        return None, model
+    sha = _file_sha(path, text)
+    _check_top_keys(data, text, where, problems)
+    model, usable = _file_model(path, data, text, model, problems)
+    if not usable:
+        return None, model
+    parent, model = _load_parent(path, data, text, model, problems, chain)
+    model = model or load_model()
+    params = _read_params(data, text, where, model, problems, dict(parent.params if parent else {}))
+    settings = _run_settings(
+        data, text, where, model, parent.run_settings if parent else {}, problems
+    )
     name = data.get("name") if isinstance(data.get("name"), str) else path.stem
     desc = data.get("description") if isinstance(data.get("description"), str) else ""
-    scen = Scenario(
-        name=name,
-        description=desc,
-        path=path,
-        params=params,
-        model_path=model.path,
-        sha256=sha,
-        **settings,
-    )
+    scen = Scenario(name, desc, path, params, model.path, sha256=sha, **settings)
     return scen, model
 
 

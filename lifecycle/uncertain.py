@@ -50,6 +50,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from ._names import did_you_mean
+from ._readers import line_of, read_text  # one reader: BOM, Latin-1, binary, links
 from .errors import ArgumentError, LifecycleError, Problem, ScenarioError, UnknownParameterError
 
 DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -226,23 +227,6 @@ def sample(spec: UncertainSpec, n: int, seed: int | None = 1234) -> pd.DataFrame
 # -- parsing and validation ----------------------------------------------------------------
 
 
-def _key_line(text: str, key: str) -> int | None:
-    """Line (1-based) where ``key`` is assigned or opens a table, if it can be found."""
-    pat = re.compile(
-        r'^\s*(?:\[\s*uncertain\s*\.\s*)?(?:"'
-        + re.escape(key)
-        + r'"|\''
-        + re.escape(key)
-        + r"'|"
-        + re.escape(key)
-        + r")\s*(?:=|\])"
-    )
-    for i, line in enumerate(text.splitlines(), start=1):
-        if pat.match(line):
-            return i
-    return None
-
-
 def _number(value) -> bool:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
@@ -257,30 +241,32 @@ def _shown(value) -> str:
     return text if len(text) <= 40 else f"a {len(text)}-character value {text[:12]}..."
 
 
-def _check_entry(name, entry, model) -> tuple[Uncertain | None, list[tuple[str, str]]]:
-    """Validate one entry; return the Uncertain (or None) and (message, fix) pairs."""
-    problems: list[tuple[str, str | None]] = []
+def _resolve_entry(name, entry, model):
+    """The constant and distribution an entry names, or the one problem that stops its
+    check: an unknown name, a computed variable, not a table, no or an unknown ``dist``."""
     try:
         const = model.resolve_constant(name)
     except UnknownParameterError:
         sugg = model.suggest(name, pool=model.parameters)
         fix = did_you_mean(sugg) or None
-        return None, [(f"'{name}' is not a constant of {model.name}", fix)]
+        return None, None, [(f"'{name}' is not a constant of {model.name}", fix)]
     except LifecycleError as exc:  # a computed variable
-        return None, [(str(exc), None)]
+        return None, None, [(str(exc), None)]
     if not isinstance(entry, Mapping):
-        return None, [
-            (
-                f"'{name}' needs a table such as {{dist = \"uniform\", min = .., max = ..}}",
-                "write the distribution as an inline table",
-            )
-        ]
+        msg = f"'{name}' needs a table such as {{dist = \"uniform\", min = .., max = ..}}"
+        return None, None, [(msg, "write the distribution as an inline table")]
     dist = entry.get("dist")
     if dist not in DISTRIBUTIONS:
         allowed = ", ".join(f"'{d}'" for d in DISTRIBUTIONS)
         got = "no `dist`" if dist is None else f"unknown dist {dist!r}"
-        return None, [(f"'{const.name}': {got}", f"set dist to one of {allowed}")]
+        return None, None, [(f"'{const.name}': {got}", f"set dist to one of {allowed}")]
+    return const, dist, []
+
+
+def _read_fields(const, dist: str, entry: Mapping):
+    """The entry's numbers, and a problem for each missing, unknown or non-numeric field."""
     required, optional = DISTRIBUTIONS[dist]
+    problems: list[tuple[str, str | None]] = []
     fields: dict[str, float] = {}
     for key in required:
         if key not in entry:
@@ -300,37 +286,35 @@ def _check_entry(name, entry, model) -> tuple[Uncertain | None, list[tuple[str, 
             )
         else:
             fields[key] = float(value)
-    if problems:
-        return None, problems
-    model_lo = -math.inf if const.low is None else const.low
-    model_hi = math.inf if const.high is None else const.high
-    rng = f"[{model_lo:g}, {model_hi:g}]"
-    lo, hi = fields.get("min", -math.inf), fields.get("max", math.inf)
+    return fields, problems
+
+
+def _shape_problems(name: str, dist: str, fields: Mapping[str, float], lo: float, hi: float):
+    """What is wrong with the numbers themselves: an empty interval, a mode outside it, a
+    non-positive sd, a lognormal whose mean is not positive or whose sd swamps it."""
+    problems: list[tuple[str, str | None]] = []
     if lo >= hi:
         problems.append(
-            (
-                f"'{const.name}': min = {lo:g} is not below max = {hi:g}",
-                "swap them or widen the interval",
-            )
+            (f"'{name}': min = {lo:g} is not below max = {hi:g}", "swap them or widen the interval")
         )
     if dist == "triangular" and not lo <= fields["mode"] <= hi:
         problems.append(
             (
-                f"'{const.name}': mode = {fields['mode']:g} is outside [{lo:g}, {hi:g}]",
+                f"'{name}': mode = {fields['mode']:g} is outside [{lo:g}, {hi:g}]",
                 "put the mode between min and max",
             )
         )
     if "sd" in fields and fields["sd"] <= 0:
         problems.append(
             (
-                f"'{const.name}': sd = {fields['sd']:g} must be positive",
+                f"'{name}': sd = {fields['sd']:g} must be positive",
                 "give a positive standard deviation",
             )
         )
     if dist == "lognormal" and fields["mean"] > 0 and fields.get("sd", 0) > 100 * fields["mean"]:
         problems.append(
             (
-                f"'{const.name}': sd/mean = {fields['sd'] / fields['mean']:.3g} is over 100; "
+                f"'{name}': sd/mean = {fields['sd'] / fields['mean']:.3g} is over 100; "
                 "such a lognormal puts nearly all its probability at 0",
                 "give the mean and sd of the value itself, in the same units",
             )
@@ -338,18 +322,39 @@ def _check_entry(name, entry, model) -> tuple[Uncertain | None, list[tuple[str, 
     if dist == "lognormal" and fields["mean"] <= 0:
         problems.append(
             (
-                f"'{const.name}': a lognormal needs mean > 0, not {fields['mean']:g}",
+                f"'{name}': a lognormal needs mean > 0, not {fields['mean']:g}",
                 "give the (positive) mean of the value, not of its logarithm",
             )
         )
-    for key in ("min", "max", "mode", "mean"):
-        if key in fields and not model_lo <= fields[key] <= model_hi:
-            problems.append(
-                (
-                    f"'{const.name}': {key} = {fields[key]:g} is outside the model's range {rng}",
-                    f"keep {key} inside {rng}",
-                )
-            )
+    return problems
+
+
+def _range_problems(name: str, fields: Mapping[str, float], model_lo: float, model_hi: float):
+    """A problem for each number the user wrote outside the model's range of the constant."""
+    rng = f"[{model_lo:g}, {model_hi:g}]"
+    return [
+        (
+            f"'{name}': {key} = {fields[key]:g} is outside the model's range {rng}",
+            f"keep {key} inside {rng}",
+        )
+        for key in ("min", "max", "mode", "mean")
+        if key in fields and not model_lo <= fields[key] <= model_hi
+    ]
+
+
+def _check_entry(name, entry, model) -> tuple[Uncertain | None, list[tuple[str, str]]]:
+    """Validate one entry; return the Uncertain (or None) and (message, fix) pairs."""
+    const, dist, problems = _resolve_entry(name, entry, model)
+    if problems:
+        return None, problems
+    fields, problems = _read_fields(const, dist, entry)
+    if problems:
+        return None, problems
+    model_lo = -math.inf if const.low is None else const.low
+    model_hi = math.inf if const.high is None else const.high
+    lo, hi = fields.get("min", -math.inf), fields.get("max", math.inf)
+    problems = _shape_problems(const.name, dist, fields, lo, hi)
+    problems += _range_problems(const.name, fields, model_lo, model_hi)
     if problems:
         return None, problems
     item = Uncertain(const.name, dist, fields, max(lo, model_lo), min(hi, model_hi))
@@ -387,7 +392,7 @@ def parse_uncertain(
             ]
         )
     for name, entry in table.items():
-        line = _key_line(text, name) if text else None
+        line = line_of(text, name, "uncertain") if text else None
         item, found = _check_entry(name, entry, model)
         problems += [Problem(file, msg, line, fix) for msg, fix in found]
         if item is not None:
@@ -436,8 +441,6 @@ def load_uncertain(path, model) -> UncertainSpec:
                 )
             ]
         )
-    from ._readers import read_text  # one reader: BOM, Latin-1, binary, links (issue 8)
-
     read_problems: list[Problem] = []
     text = read_text(path, read_problems, "uncertain file")
     if text is None:
@@ -463,7 +466,7 @@ def load_uncertain(path, model) -> UncertainSpec:
                 Problem(
                     file,
                     f"unknown key or table `{key}`",
-                    _key_line(text, key),
+                    line_of(text, key),
                     "the file holds `description` and an [uncertain] table",
                 )
             )
@@ -473,7 +476,7 @@ def load_uncertain(path, model) -> UncertainSpec:
             Problem(
                 file,
                 "`uncertain` must be a table",
-                _key_line(text, "uncertain"),
+                line_of(text, "uncertain"),
                 'write [uncertain] then "name" = {dist = ..., ...} lines',
             )
         )

@@ -19,24 +19,6 @@ PACKAGE = Path(lifecycle.__file__).resolve().parent
 MODULES = sorted(PACKAGE.rglob("*.py"))
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80  # of code: the docstring is not counted
-#: code other issues of this round are still writing (their owners split it): excesses
-#: there are reported as skips naming each one, so they show in every run without
-#: blocking those issues' last integrations; everywhere else they fail.
-IN_PROGRESS = {
-    "calibration/": "issue 12 (calibration)",
-    "checks/": "issue 11 (checks)",
-    "explain/": "issue 13 (explain)",
-    "cli/": "issue 8 (reliability, the cli subpackage) and the command owners",
-    "outputs.py": "issue 8 (reliability)",
-    "scenarios.py": "issue 8 (reliability: scenario validation)",
-    "data.py": "issue 12 (calibration: read_data)",
-    "uncertain.py": "one check per distribution key in _check_entry; to split with issue 8's"
-    " validation helpers (the TOML line lookup is written twice, scenarios and uncertain)",
-}
-
-
-def in_progress(rel_path: str) -> str | None:
-    return next((why for key, why in IN_PROGRESS.items() if rel_path.startswith(key)), None)
 
 
 def module_name(path: Path) -> str:
@@ -148,10 +130,7 @@ def rel(path: Path) -> str:
 
 @pytest.mark.parametrize("path", MODULES, ids=rel)
 def test_no_module_is_over_500_lines(path):
-    lines = len(path.read_text().splitlines())
-    if lines > MAX_MODULE_LINES and in_progress(rel(path)):
-        pytest.skip(f"{rel(path)}: {lines} lines; pending, {in_progress(rel(path))}")
-    assert lines <= MAX_MODULE_LINES
+    assert len(path.read_text().splitlines()) <= MAX_MODULE_LINES
 
 
 def long_functions(path: Path) -> list[str]:
@@ -181,7 +160,4 @@ def test_the_length_check_sees_a_long_function(tmp_path):
 
 @pytest.mark.parametrize("path", MODULES, ids=rel)
 def test_no_function_over_80_lines_without_a_reason_in_its_docstring(path):
-    found = long_functions(path)
-    if found and in_progress(rel(path)):
-        pytest.skip(f"{rel(path)}: {', '.join(found)}; pending, {in_progress(rel(path))}")
-    assert found == []
+    assert long_functions(path) == []
