@@ -215,9 +215,10 @@ def _check_folder(
     if target.is_dir() and not force:
         foreign = foreign_files(target)
         lockfile = target.parent / f".{target.name}.lock"
-        if foreign and not locked and os.path.exists(lockfile):
-            # another lifecycle is swapping this folder: what was read may mix two sets, so
-            # judge it again once that writer is done (``locked``: the caller holds it)
+        if foreign and not locked and os.access(target.parent, os.W_OK):
+            # another lifecycle may be swapping this folder (its lock file may already be
+            # gone by the time we look for it): what was read may mix two sets, so judge it
+            # again under the lock (``locked``: the caller holds it)
             with _lock(lockfile, str(target), LOCK_TIMEOUT):
                 foreign = foreign_files(target)
         if foreign:
@@ -279,7 +280,7 @@ def _check_files(
         if p.exists() and not force:
             ok = _listed_unchanged(p, absolute.parent)
             lockfile = absolute.parent / ".lifecycle.lock"
-            if not ok and not locked and os.path.exists(lockfile):
+            if not ok and not locked and os.access(absolute.parent, os.W_OK):
                 # another lifecycle is committing files here: look again once it is done
                 with _lock(lockfile, shown, LOCK_TIMEOUT):
                     ok = _listed_unchanged(p, absolute.parent)
