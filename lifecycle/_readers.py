@@ -107,8 +107,15 @@ def resolve(path: Path) -> Path:
         return Path(os.path.abspath(path))
 
 
-def read_toml(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
-    text = read_text(path, problems)
+def read_toml(
+    path: Path,
+    problems: list[Problem],
+    what: str = "scenario file",
+    fix: str = 'write `"name" = value` lines under [params]',
+) -> tuple[dict | None, str]:
+    """The parsed TOML of ``path`` and its text, or None with a Problem (``fix`` for a
+    malformed file)."""
+    text = read_text(path, problems, what)
     if text is None:
         return None, ""
     try:
@@ -123,7 +130,7 @@ def read_toml(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
                 str(path),
                 f"malformed TOML: {msg}",
                 line,
-                'write `"name" = value` lines under [params]',
+                fix,
             )
         )
         return None, text

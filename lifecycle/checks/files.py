@@ -23,11 +23,11 @@ line and a fix (:class:`CheckFileError`, exit code 2). A condition may span line
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._readers import read_toml
 from ..errors import LifecycleError, Problem, ScenarioError
 from ..model import Model, load_model
 from ..scenarios import Scenario
@@ -134,26 +134,9 @@ def _top_line(text: str, key: str) -> int | None:
 
 
 def _read(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), f"cannot read the file: {exc}"))
-        return None, ""
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"\s*\(at line (\d+), column \d+\)$", str(exc))
-        line = getattr(exc, "lineno", None) or (int(m.group(1)) if m else None)
-        msg = getattr(exc, "msg", None) or (str(exc)[: m.start()] if m else str(exc))
-        problems.append(
-            Problem(
-                str(path),
-                f"malformed TOML: {msg}",
-                line,
-                'each check is a [[check]] table of `key = "value"` lines',
-            )
-        )
-        return None, text
+    return read_toml(
+        path, problems, "check file", 'each check is a [[check]] table of `key = "value"` lines'
+    )
 
 
 def _model_for(files: list[Path], data: dict[Path, dict], model_path) -> tuple[Model, list]:
