@@ -255,9 +255,9 @@ def test_without_price_competition_the_wage_hardly_matters_for_the_shock(simulat
 #: Checks that hold in fewer than 80 % of the plausible ensemble at n = 200 (seed 1234), with
 #: the share measured when this list was written; see the closing note of issue 10.
 BELOW_TARGET = {
-    "slow decline as diversity erodes": 0.70,
-    "venture capital binds a science-driven cluster": 0.72,
-    "networking helps engineering-based clusters more, already networked": 0.64,
+    "slow decline as diversity erodes": 0.74,
+    "venture capital binds a science-driven cluster": 0.57,
+    "networking helps engineering-based clusters more, already networked": 0.705,
 }
 
 
