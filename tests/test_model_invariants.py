@@ -59,8 +59,8 @@ def _extremes(model):
 
 def _run_all(model, rows):
     """Run every row with the batch engine; return ``get(i)`` giving run i's values."""
-    samples = pd.DataFrame(rows).fillna({n: c.default for n, c in model.parameters.items()})
-    samples = samples[list(model.parameters)]
+    samples = pd.DataFrame(rows).reindex(columns=list(model.parameters))
+    samples = samples.fillna({n: c.default for n, c in model.parameters.items()})
     ds = ensemble(model, samples, variables=_needed(model))
     arrays = {n: ds[n].values for n in ds.data_vars}
     return lambda i: lambda n: arrays[n][i]
