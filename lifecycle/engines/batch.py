@@ -169,6 +169,28 @@ def _child(prog, P, sampled, times, save, out, share, send, Z=None) -> None:
         send.close()
 
 
+def _integrate(prog, P, sampled, times, save, shape, rows, workers, chunk, Z):
+    """``(out, finals)``: every run's outputs and the chunks' final states. With ``rows``
+    1 every run is the same: one is computed and copied."""
+    n = shape[2]
+    if rows == 1:
+        out = np.empty(shape)
+        finals = []
+        if n:
+            finals = [(0, 1, _run_chunk(prog, P, sampled, times, save, out, 0, 1, Z))]
+            out[:, :, 1:] = out[:, :, :1]
+        return out, finals
+    if workers is None:  # a fork costs tens of milliseconds: only for big batches
+        workers = _default_workers() if n * len(times) >= FORK_WORK else 1
+    bounds = _split(n, workers, chunk)
+    if workers > 1 and len({b[2] for b in bounds}) > 1 and _can_fork():
+        return _run_forked(prog, P, sampled, times, save, shape, bounds, workers, Z)
+    out = np.empty(shape)
+    finals = [(lo, hi, _run_chunk(prog, P, sampled, times, save, out, lo, hi, Z))
+              for lo, hi, _ in bounds]  # fmt: skip
+    return out, finals
+
+
 class BatchModel:
     """A Vensim model compiled for vectorised runs.
 
@@ -200,6 +222,24 @@ class BatchModel:
             if key not in _PROGRAMS:
                 _PROGRAMS[key] = Program(self.comp, set(sampled), list(capture), states, full)
             return _PROGRAMS[key]
+
+    def _params(self, params, n: int) -> tuple[dict, set]:
+        """Constants by node key (arrays of shape ``(n,)`` for the sampled ones)."""
+        P: dict = {}
+        sampled = set()
+        for name, value in (params or {}).items():
+            k = self.key(name)
+            if k in CONTROL_KEYS.values():
+                continue
+            if np.ndim(value):
+                arr = np.ascontiguousarray(value, dtype=float)
+                if arr.shape != (n,):
+                    raise ArgumentError(f"'{name}' has shape {arr.shape}, expected ({n},)")
+                P[k] = arr
+                sampled.add(k)
+            else:
+                P[k] = float(value)
+        return P, sampled
 
     @functools.cached_property
     def state_names(self) -> dict[str, str]:
@@ -261,20 +301,7 @@ class BatchModel:
         from it (at its time) instead of the model's initial values; ``keep_state`` returns
         the state after the last time in ``BatchResult.state``.
         """
-        P: dict = {}
-        sampled = set()
-        for name, value in (params or {}).items():
-            k = self.key(name)
-            if k in CONTROL_KEYS.values():
-                continue
-            if np.ndim(value):
-                arr = np.ascontiguousarray(value, dtype=float)
-                if arr.shape != (n,):
-                    raise ArgumentError(f"'{name}' has shape {arr.shape}, expected ({n},)")
-                P[k] = arr
-                sampled.add(k)
-            else:
-                P[k] = float(value)
+        P, sampled = self._params(params, n)
         capture = [self.key(v) for v in variables]
         for k in capture:
             if self.comp.nodes[k].kind == "lookup":
@@ -304,26 +331,8 @@ class BatchModel:
             begin, ctrl["final_time"], ctrl["time_step"], ctrl["saveper"]
         )
         shape = (len(capture), len(saved), n)
-        finals: list = []
-        if not sampled and not varying:  # every run is the same: compute one, copy
-            out = np.empty(shape)
-            if n:
-                finals = [(0, 1, _run_chunk(prog, P, sampled, times, save, out, 0, 1, Z))]
-                out[:, :, 1:] = out[:, :, :1]
-            rows = 1
-        else:
-            rows = n
-            if workers is None:  # a fork costs tens of milliseconds: only for big batches
-                workers = _default_workers() if n * len(times) >= FORK_WORK else 1
-            bounds = _split(n, workers, chunk)
-            if workers > 1 and len({b[2] for b in bounds}) > 1 and _can_fork():
-                out, finals = _run_forked(prog, P, sampled, times, save, shape, bounds, workers, Z)
-            else:
-                out = np.empty(shape)
-                for lo, hi, _ in bounds:
-                    finals.append(
-                        (lo, hi, _run_chunk(prog, P, sampled, times, save, out, lo, hi, Z))
-                    )
+        rows = n if sampled or varying else 1
+        out, finals = _integrate(prog, P, sampled, times, save, shape, rows, workers, chunk, Z)
         names = [self.comp.nodes[k].name for k in capture]
         values = {name: out[i].T for i, name in enumerate(names)}
         final = self._state_out(finals, prog, rows, times[-1]) if keep_state else None

@@ -303,21 +303,7 @@ class Program:
         self.stateful = [
             k for k in sorted(needed) if nodes[k].kind in STATEFUL or nodes[k].kind == "initial"
         ]
-        # the stateful nodes a run from a state reads: those the outputs reach through
-        # equations, not through an initial value only (those are never evaluated)
-        live: set = set()
-        stack = list(capture) + ([k for k in needed if k.startswith("v")] if full else [])
-        while stack:
-            k = stack.pop()
-            if k in live:
-                continue
-            live.add(k)
-            n = nodes[k]
-            if n.kind == "initial":
-                continue
-            stack.extend(d for r, d in n.args.items() if r != "init")
-            stack.extend(n.refs)
-        self.live = [k for k in self.stateful if k in live]
+        self.live = self._live(capture + ([k for k in needed if k.startswith("v")] * full))
         self.source = self._emit()
         namespace = dict(HELPERS)
         if not any(nodes[k].array for k in needed):
@@ -328,6 +314,22 @@ class Program:
         exec(compile(self.source, f"<batch {comp.path.name}>", "exec"), namespace)
         self.simulate = namespace["simulate"]
         self.controls = namespace["controls"]
+
+    def _live(self, roots: list) -> list:
+        """The stateful nodes a run from a state reads: those ``roots`` reach through
+        equations, not through an initial value only (that is never evaluated)."""
+        live: set = set()
+        stack = list(roots)
+        while stack:
+            k = stack.pop()
+            if k in live:
+                continue
+            live.add(k)
+            n = self.comp.nodes[k]
+            if n.kind != "initial":
+                stack.extend(d for r, d in n.args.items() if r != "init")
+                stack.extend(n.refs)
+        return [k for k in self.stateful if k in live]
 
     def _closure(self, key) -> set:
         out, stack = set(), [key]
