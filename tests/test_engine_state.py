@@ -109,3 +109,17 @@ def test_simlin_refuses_a_state(builtins):
     state = engine("batch", builtins).state_at({}, 1, _settings(builtins, final_time=T))
     with pytest.raises(UnsupportedFunctionError, match="cannot set stock values"):
         engine("simlin", builtins).run({}, 1, ["stock a"], _settings(builtins).from_state(state))
+
+
+def test_a_fresh_pysd_model_applies_changed_constants_from_a_state():
+    """PySD applied a changed constant late on a model it had not run yet: the first run
+    from a state missed a shock that the batch engine (and every later run) made."""
+    model = Model()  # a fresh PySD model, never run
+    shock = {"disruptive shock year": 40.0, "disruptive shock size": 1.5}
+    settings = RunSettings(0.0, 60.0, 0.25, 0.25)
+    state = engine("batch", load_model()).state_at({}, 1, RunSettings(0.0, 30.0, 0.25, 0.25))
+    first = model.run(shock, final_time=60.0, time_step=0.25, saveper=0.25,
+                      variables=["Employment"], state=state)  # fmt: skip
+    batch = engine("batch", load_model()).run(shock, 1, ["Employment"], settings.from_state(state))
+    np.testing.assert_allclose(first["Employment"].to_numpy(), batch.values["Employment"][0],
+                               rtol=1e-9)  # fmt: skip

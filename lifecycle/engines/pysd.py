@@ -134,7 +134,17 @@ def frame(
     model._dirty = set(params)
     start = {}
     if state is not None:
-        model.pysd.set_components(overrides)  # first: it re-initialises what they feed
+        # PySD caches constants per run (its "run" cache) and a model it has not run
+        # yet applies changed constants late: one ordinary step with these constants sets
+        # every cache as an ordinary run would (measured: the first run from a state
+        # otherwise missed a changed shock year)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.pysd.run(
+                params=overrides, return_columns=list(columns)[:1] or None, progress=False,
+                final_time=model.control["initial_time"] + settings.time_step,
+                time_step=settings.time_step, saveper=settings.time_step, cache_output=False,
+            )  # fmt: skip
         clock = model.pysd.time
         clock.set_control_vars(initial_time=settings.initial_time)  # the clock and saving
         # ... but INITIAL TIME in equations keeps the model's value, as in the run continued
