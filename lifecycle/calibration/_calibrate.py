@@ -93,6 +93,13 @@ def _start(model: Model, start, scenario, spin_up):
     return scenario, at - model.control["initial_time"], at
 
 
+def _enough(series, fitted) -> None:
+    n_obs = sum(s.times.size for s in series)
+    k = sum(p.vary for p in fitted)
+    if n_obs < k:
+        raise CalibrationError(f"{n_obs} observations cannot fit {k} parameters (fix: fit fewer)")
+
+
 def prepare(
     model: Model,
     data: pd.DataFrame,
@@ -133,10 +140,7 @@ def prepare(
     if not dt > 0:
         raise CalibrationError(f"bad run settings: time_step={dt}")
     series = observed_series(model, data, flows, period, weights)
-    n_obs = sum(s.times.size for s in series)
-    k = sum(p.vary for p in fitted)
-    if n_obs < k:
-        raise CalibrationError(f"{n_obs} observations cannot fit {k} parameters (fix: fit fewer)")
+    _enough(series, fitted)
     first = min(float(np.nanmin(np.where(s.mode == "total", s.starts, s.times))) for s in series)
     last = max(float(s.times.max()) for s in series)
     fitted, year_zero, end, spin = calendar(
