@@ -16,7 +16,7 @@ import click
 
 from ..calibration import ENGINES, METHODS, IdentifiabilityWarning, calibrate, evaluate
 from ..data import read_data
-from ..errors import CalibrationError
+from ..errors import CalibrationError, ConvergenceError
 from ..model import load_model
 from ..outputs import atomic_files, check_files, save_figure
 from . import force_option, model_option, version_option
@@ -327,6 +327,8 @@ def calibrate_command(
     for message in others:  # the diagnostics are in the summary already
         click.secho(f"warning: {message}", fg="yellow", err=True)
     click.echo("wrote " + ", ".join(str(p) for p in targets), err=True)
-    if not fit.success:
-        click.secho(f"the fit did not converge: {fit.message}", fg="red", err=True)
-        click.get_current_context().exit(1)
+    if not fit.success:  # the group's handler prints it and exits with its code, 1
+        raise ConvergenceError(
+            f"the fit did not converge: {fit.message} (the files were written for inspection; "
+            "fix: more starts (--starts), wider or better bounds, or fewer parameters)"
+        )
