@@ -163,7 +163,13 @@ def test_dates_are_in_calendar_years_and_fitted_without_gradients(cluster, shock
         )  # fmt: skip
 
 
-def test_fitted_scenario_writes_dates_in_model_time_with_their_year(cluster, shocked, tmp_path):
+def test_fitted_scenario_has_a_calendar_and_dates_in_years(cluster, shocked, tmp_path):
+    """Before: the fitted scenario wrote dates in model time with the year in a comment, and
+    ``lifecycle run`` of it reported model time. Now it has a ``[calendar]``: dates are
+    years, and the run, its stages and its summary are in calendar years."""
+    from click.testing import CliRunner
+
+    from lifecycle.cli import cli
     from lifecycle.scenarios import load_scenario
 
     held = {
@@ -176,10 +182,26 @@ def test_fitted_scenario_writes_dates_in_model_time_with_their_year(cluster, sho
     )  # fmt: skip
     path = fit.to_scenario(tmp_path / "region.toml")
     text = path.read_text(encoding="utf-8")
-    assert '"disruptive shock year" = 45.0  # the year 2005' in text
+    assert "[calendar]\nyear_zero = 1960.0" in text
+    assert '"disruptive shock year" = 2005.0  # the year (model time 45)' in text
     scenario = load_scenario(path)
-    assert scenario.params["disruptive shock year"] == 45.0
+    assert scenario.params["disruptive shock year"] == 45.0  # model time, as the model runs
+    assert scenario.calendar.year_zero == 1960.0
     assert scenario.final_time >= 70.0  # the run reaches the last data year (2030)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["run", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(next(out.glob("region*.csv")), index_col=0)
+    assert table.index[0] == 1960.0 and table.index[-1] == pytest.approx(2030.0)
+    employment = table["Employment"]
+    dip = employment.loc[2004:2012]
+    assert dip.idxmax() < dip.idxmin()  # the shock (2005) shows in calendar years
+    summary = pd.read_csv(out / "summary.csv")
+    assert {"at 1980", "at 2000", "at 2020"} <= set(summary.columns)
+    assert summary["time of peak"].between(1960, 2030).all()
+    # evaluating the written scenario reproduces the fit (dates converted back)
+    again = evaluate(cluster, shocked[["Employment"]], scenario=path, time_step=DT)
+    assert again.r2["Employment"] == pytest.approx(fit.r2["Employment"], abs=1e-9)
 
 
 def test_one_tied_value_sets_several_constants_with_offsets(cluster):
