@@ -70,6 +70,17 @@ def _targets(output: Path, mcmc: bool) -> list[Path]:
     return out
 
 
+def _report(summary: str, caught, targets) -> None:
+    """The summary on stdout; warnings not in it and the files written on stderr."""
+    click.echo(summary)
+    others = dict.fromkeys(
+        str(w.message) for w in caught if not issubclass(w.category, IdentifiabilityWarning)
+    )
+    for message in others:  # the diagnostics are in the summary already
+        click.secho(f"warning: {message}", fg="yellow", err=True)
+    click.echo("wrote " + ", ".join(str(p) for p in targets), err=True)
+
+
 def _start_option(text, scenario, spin_up):
     """``--start SCENARIO@TIME`` as ``(path, time)``."""
     if text is None:
@@ -320,13 +331,7 @@ def calibrate_command(
         if mcmc:
             fit.write_samples(staged[3])
             save_figure(fit.plot_posterior(), staged[4])
-    click.echo(summary)
-    others = dict.fromkeys(
-        str(w.message) for w in caught if not issubclass(w.category, IdentifiabilityWarning)
-    )
-    for message in others:  # the diagnostics are in the summary already
-        click.secho(f"warning: {message}", fg="yellow", err=True)
-    click.echo("wrote " + ", ".join(str(p) for p in targets), err=True)
+    _report(summary, caught, targets)
     if not fit.success:  # the group's handler prints it and exits with its code, 1
         raise ConvergenceError(
             f"the fit did not converge: {fit.message} (the files were written for inspection; "
