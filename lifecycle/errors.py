@@ -25,7 +25,7 @@ The root itself is never raised: every raise names what went wrong by its class.
     ├── CheckError(ValueError)                    a behaviour check that cannot run as set up
     ├── UnsupportedFunctionError(NotImplementedError)  a construct the batch engine lacks
     └── SimulationError(RuntimeError)             exit code 1: a run that started and failed
-        └── ConvergenceError                      ... a fit that ran and did not converge
+        └── ConvergenceError(SimulationError)     ... a fit that ran and did not converge
 """
 
 from __future__ import annotations
