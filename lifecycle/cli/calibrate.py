@@ -295,7 +295,6 @@ def calibrate_command(
     targets = _targets(output, mcmc)
     inputs = [data, *(p for p in (scenario, begin and begin[0], model_path, priors) if p)]
     check_files(targets, force=force, inputs=inputs)  # before the fit
-    # the one "which model" rule (lifecycle.inputs): --model, else the scenario's
     model = resolve_model([scenario] if scenario else [], model_path)[0] or load_model(None)
     observed = read_data(
         data, time_column=time_column, columns=columns, time_offset=time_offset, model=model
