@@ -156,8 +156,12 @@ def test_every_builtin_equals_pysd_with_runs_differing(mdl):
     samples["denominator"][:2] = 0.0  # XIDZ/ZIDZ take their zero branch in some runs only
     samples["threshold"] = np.array([0.0, 10.0, 12.0, 20.0, 40.0])
     _compare_with_pysd(model, samples, 5)
-    # and with every constant at its default: the scalar code path
+    # and with every constant at its default: the scalar code path, which keeps its saved
+    # values in a list (the array path writes each row into ``out`` as it goes)
     _compare_with_pysd(model, {}, 1)
+    bm = BatchModel(model.path)
+    assert "_keep((" in bm.program(set(), [bm.key("stock a")]).source
+    assert "_keep((" not in bm.program({bm.key("gain")}, [bm.key("stock a")]).source
 
 
 @pytest.mark.parametrize("mdl", PROJECT_MODELS, ids=lambda p: p.name)
