@@ -394,7 +394,8 @@ class Program:
         src += [ind * 2 + line for line in body]
         if scalar:
             src.append(
-                ind + f"out[:, :, 0] = np.array(kept, dtype=float).reshape(len(kept), "
-                f"{len(self.capture)}).T"
+                # every run of the chunk is this one (a sampled constant none of them uses)
+                ind + f"out[...] = np.array(kept, dtype=float).reshape(len(kept), "
+                f"{len(self.capture)}).T[:, :, None]"
             )
         return "\n".join(src) + "\n"
