@@ -313,10 +313,13 @@ class Model:
         time_step: float | None = None,
         saveper: float | None = None,
         variables: list[str] | None = None,
+        state=None,
     ) -> pd.DataFrame:
         """Run from a fresh state; return a DataFrame indexed by time.
 
         Every constant not in ``params`` is at its default, whatever earlier runs set.
+        ``state`` (a one-run :class:`~lifecycle.engines.State`) starts the run from it, at
+        its time, instead of from the model's initial values.
         """
         checked = refuse_settings(self.check_params(params), self.name)
         columns = [self.resolve(v) for v in variables] if variables else self.variables
@@ -326,8 +329,8 @@ class Model:
             time_step=time_step,
             saveper=saveper,
             where=self.name,
-        )
-        out = frame(self, checked, columns, settings)
+        ).from_state(state)
+        out = frame(self, checked, columns, settings, None if state is None else state.row(0))
         bad = [c for c in out.columns if not np.all(np.isfinite(out[c].to_numpy()))]
         if bad:
             raise SimulationError(

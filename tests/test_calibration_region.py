@@ -9,6 +9,7 @@ calibration of before issue 12 (named in its docstring).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -77,18 +78,69 @@ def test_a_spin_up_starts_the_record_with_a_mature_cluster_and_can_be_fitted(clu
     assert "calendar: model time 0 is 1960" in fitted.summary()
 
 
-def test_a_named_scenarios_start_is_its_constants_with_the_record_at_that_time(cluster):
-    """``start=(scenario, time)``: the scenario's constants, first data year at that time."""
+SHOCK_SCENARIO = ROOT / "scenarios" / "disruptive_shock.toml"
+
+
+def _record_from_state(cluster):
+    """Employment 1990-2030: the shock scenario's run to 1990 (model time 30), then the
+    startup rate at 0.09 instead of its 0.12."""
+    from lifecycle.engines import RunSettings, engine
     from lifecycle.scenarios import load_scenario
 
-    path = ROOT / "scenarios" / "disruptive_shock.toml"
-    data = history(cluster, load_scenario(path, cluster).params)
+    scen = cluster.check_params(load_scenario(SHOCK_SCENARIO, cluster).params)
+    batch = engine("batch", cluster)
+    state = batch.state_at(scen, 1, RunSettings(0.0, 30.0, DT, DT))
+    truth = {**scen, "startup rate": 0.09}
+    run = batch.run(truth, 1, ["Employment"], RunSettings(0.0, 70.0, DT, DT).from_state(state))
+    data = pd.DataFrame(
+        {"Employment": np.interp(RECORD, run.time, run.values["Employment"][0])},
+        index=pd.Index(RECORD + YEAR_ZERO, name="time"),
+    )
     data.attrs["source"] = "synthetic"
-    named = evaluate(cluster, data, start=(path, 30.0), time_step=DT)
-    assert named.year_zero == YEAR_ZERO and named.r2["Employment"] > 0.999999
-    assert "stages of the fitted run (calendar years): " in named.summary()
+    return data, SHOCK_SCENARIO
+
+
+def test_cli_start_loads_the_scenarios_state(cluster, tmp_path):
+    from click.testing import CliRunner
+
+    from lifecycle.cli import cli
+
+    data, path = _record_from_state(cluster)
+    csv = tmp_path / "record.csv"
+    data.rename_axis("year").to_csv(csv)
+    out = tmp_path / "fit.toml"
+    args = ["calibrate", str(csv), "--start", f"{path}@30", "--param", "startup rate=0.05:0.2",
+            "--time-step", str(DT), "-o", str(out)]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "start from the scenario's state at model time 30 (1990)" in result.stdout
+    assert re.search(r"startup rate\s+0\.09\s", result.stdout), result.stdout
+    assert "0.09" in out.read_text(encoding="utf-8")
+    bad = CliRunner().invoke(cli, [*args[:3], f"{path}", *args[4:]])
+    assert bad.exit_code == 2 and "SCENARIO@TIME" in bad.output
+    both = CliRunner().invoke(cli, [*args, "--spin-up", "30"])
+    assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_a_named_scenarios_start_is_its_state_at_that_time(cluster):
+    """``start=(scenario, time)`` starts every run from the scenario's state at ``time``
+    (every stock and SMOOTH stage), the first data year; the fitted constants act from there
+    on only. Before: it was a spin-up with the fitted constants acting over the pre-history,
+    so a change of policy at the start of the record could not be recovered exactly."""
+    data, path = _record_from_state(cluster)
+    named = evaluate(cluster, data, start=(path, 30.0), time_step=DT, params={"startup rate": 0.09})
+    assert named.year_zero == YEAR_ZERO and named.r2["Employment"] > 1 - 1e-12
+    assert "start from the scenario's state at model time 30 (1990)" in named.summary()
+    fit = calibrate(cluster, data, {"startup rate": (0.05, 0.2)}, start=(path, 30.0), time_step=DT)
+    assert fit.params["startup rate"] == pytest.approx(0.09, rel=1e-6)
+    # the old reading (the rate acting from model time 0) misses it
+    spun = calibrate(cluster, data, {"startup rate": (0.05, 0.2)}, scenario=path, spin_up=30,
+                     time_step=DT)  # fmt: skip
+    assert abs(spun.params["startup rate"] - 0.09) > 1e-3
     with pytest.raises(CalibrationError, match="not both"):
         evaluate(cluster, data, start=(path, 30.0), spin_up=30)
+    with pytest.raises(CalibrationError, match="only sets an initial value.*spin-up"):
+        calibrate(cluster, data, {"initial young firms": (1, 20)}, start=(path, 30.0))
 
 
 def test_dates_are_in_calendar_years_and_fitted_without_gradients(cluster, shocked):

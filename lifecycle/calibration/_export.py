@@ -24,6 +24,14 @@ def to_scenario(result, path: str | os.PathLike, *, name: str | None = None) -> 
         or f"{Path(result.model.name).stem} fitted to {Path(source).stem if source else 'data'}"
     )
     lines = ["# " + line if line else "#" for line in result.summary().splitlines()]
+    state = result.setup.state if result.setup is not None else None
+    if state is not None:
+        lines += [
+            "#",
+            f"# NOTE: these values were fitted from the state of another scenario at model time "
+            f"{state.time:g}; run them from that state (lifecycle calibrate --evaluate --start "
+            "SCENARIO@TIME, or start= in Python): from INITIAL TIME they act over the history too",
+        ]
     lines += ["", f"name = {_toml_str(name)}", f"description = {_toml_str(result.describe())}"]
     model_path = getattr(result.model, "path", None)
     if model_path is not None:

@@ -342,7 +342,12 @@ class CalibrationResult:
     def _calendar_line(self) -> str:
         text = f"calendar: model time 0 is {self.year_zero:.4g}"
         setup = self.setup
-        if setup is not None:
+        if setup is not None and setup.state is not None:
+            text += (
+                f"; the runs start from the scenario's state at model time "
+                f"{setup.state.time:.4g} ({setup.state.time + self.year_zero:.4g})"
+            )
+        elif setup is not None:
             start = setup.initial + self.year_zero
             spin = setup.first - start
             text += f"; the run starts in {start:.4g}, {spin:.4g} years before the first data"

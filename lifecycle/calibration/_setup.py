@@ -92,6 +92,7 @@ class Setup:
     final_time: float | None = None  # the run setting to record in a fitted scenario
     data: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    state: Any = None  # the State every run starts from (start=(scenario, time)), or None
 
     @property
     def varying(self) -> list[Parameter]:
