@@ -40,6 +40,8 @@ docs: $(STAMP)
 	    --force > /dev/null
 	@# the network's two basins (member share x trust), by the model's own script
 	$(BIN)/python docs/network_basin.py -o docs/network_basin.png > /dev/null
+	@# the data conversions and fits behind the model's sourced constants (prints, writes nothing)
+	$(BIN)/python docs/calibrate_constants.py
 	@# stock-and-flow diagrams (overview and one per sector) and the loops-by-stage figure;
 	@# --force: a fresh clone has the committed figures without their (ignored) manifests
 	$(BIN)/lifecycle diagram --sector all --format svg -o docs/diagrams --force > /dev/null

@@ -9,6 +9,7 @@ calibration of before issue 12 (named in its docstring).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -77,18 +78,69 @@ def test_a_spin_up_starts_the_record_with_a_mature_cluster_and_can_be_fitted(clu
     assert "calendar: model time 0 is 1960" in fitted.summary()
 
 
-def test_a_named_scenarios_start_is_its_constants_with_the_record_at_that_time(cluster):
-    """``start=(scenario, time)``: the scenario's constants, first data year at that time."""
+SHOCK_SCENARIO = ROOT / "scenarios" / "disruptive_shock.toml"
+
+
+def _record_from_state(cluster):
+    """Employment 1990-2030: the shock scenario's run to 1990 (model time 30), then the
+    startup rate at 0.09 instead of its 0.12."""
+    from lifecycle.engines import RunSettings, engine
     from lifecycle.scenarios import load_scenario
 
-    path = ROOT / "scenarios" / "disruptive_shock.toml"
-    data = history(cluster, load_scenario(path, cluster).params)
+    scen = cluster.check_params(load_scenario(SHOCK_SCENARIO, cluster).params)
+    batch = engine("batch", cluster)
+    state = batch.state_at(scen, 1, RunSettings(0.0, 30.0, DT, DT))
+    truth = {**scen, "startup rate": 0.09}
+    run = batch.run(truth, 1, ["Employment"], RunSettings(0.0, 70.0, DT, DT).from_state(state))
+    data = pd.DataFrame(
+        {"Employment": np.interp(RECORD, run.time, run.values["Employment"][0])},
+        index=pd.Index(RECORD + YEAR_ZERO, name="time"),
+    )
     data.attrs["source"] = "synthetic"
-    named = evaluate(cluster, data, start=(path, 30.0), time_step=DT)
-    assert named.year_zero == YEAR_ZERO and named.r2["Employment"] > 0.999999
-    assert "stages of the fitted run (calendar years): " in named.summary()
+    return data, SHOCK_SCENARIO
+
+
+def test_cli_start_loads_the_scenarios_state(cluster, tmp_path):
+    from click.testing import CliRunner
+
+    from lifecycle.cli import cli
+
+    data, path = _record_from_state(cluster)
+    csv = tmp_path / "record.csv"
+    data.rename_axis("year").to_csv(csv)
+    out = tmp_path / "fit.toml"
+    args = ["calibrate", str(csv), "--start", f"{path}@30", "--param", "startup rate=0.05:0.2",
+            "--time-step", str(DT), "-o", str(out)]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "start from the scenario's state at model time 30 (1990)" in result.stdout
+    assert re.search(r"startup rate\s+0\.09\s", result.stdout), result.stdout
+    assert "0.09" in out.read_text(encoding="utf-8")
+    bad = CliRunner().invoke(cli, [*args[:3], f"{path}", *args[4:]])
+    assert bad.exit_code == 2 and "SCENARIO@TIME" in bad.output
+    both = CliRunner().invoke(cli, [*args, "--spin-up", "30"])
+    assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_a_named_scenarios_start_is_its_state_at_that_time(cluster):
+    """``start=(scenario, time)`` starts every run from the scenario's state at ``time``
+    (every stock and SMOOTH stage), the first data year; the fitted constants act from there
+    on only. Before: it was a spin-up with the fitted constants acting over the pre-history,
+    so a change of policy at the start of the record could not be recovered exactly."""
+    data, path = _record_from_state(cluster)
+    named = evaluate(cluster, data, start=(path, 30.0), time_step=DT, params={"startup rate": 0.09})
+    assert named.year_zero == YEAR_ZERO and named.r2["Employment"] > 1 - 1e-12
+    assert "start from the scenario's state at model time 30 (1990)" in named.summary()
+    fit = calibrate(cluster, data, {"startup rate": (0.05, 0.2)}, start=(path, 30.0), time_step=DT)
+    assert fit.params["startup rate"] == pytest.approx(0.09, rel=1e-6)
+    # the old reading (the rate acting from model time 0) misses it
+    spun = calibrate(cluster, data, {"startup rate": (0.05, 0.2)}, scenario=path, spin_up=30,
+                     time_step=DT)  # fmt: skip
+    assert abs(spun.params["startup rate"] - 0.09) > 1e-3
     with pytest.raises(CalibrationError, match="not both"):
         evaluate(cluster, data, start=(path, 30.0), spin_up=30)
+    with pytest.raises(CalibrationError, match="only sets an initial value.*spin-up"):
+        calibrate(cluster, data, {"initial young firms": (1, 20)}, start=(path, 30.0))
 
 
 def test_dates_are_in_calendar_years_and_fitted_without_gradients(cluster, shocked):
@@ -103,7 +155,10 @@ def test_dates_are_in_calendar_years_and_fitted_without_gradients(cluster, shock
     assert fit.method == "differential_evolution"
     assert any("gradient is zero" in n for n in fit.diagnostics())
     assert fit.params["disruptive shock year"] == pytest.approx(2005.0, abs=DT)  # 1960 + 45
-    assert fit.ci_method["disruptive shock year"].startswith("none")
+    # noise-free data: the profile (refits at every time step) pins the date to its step
+    lo, hi = fit.ci["disruptive shock year"]
+    assert fit.ci_method["disruptive shock year"].startswith("profile likelihood")
+    assert lo <= 2005.0 <= hi and hi - lo <= 2 * DT
     assert fit.constants()["disruptive shock year"] == pytest.approx(45.0, abs=DT)
     with pytest.raises(CalibrationError, match="gradient is zero and least squares cannot"):
         calibrate(
@@ -111,7 +166,42 @@ def test_dates_are_in_calendar_years_and_fitted_without_gradients(cluster, shock
         )  # fmt: skip
 
 
-def test_fitted_scenario_writes_dates_in_model_time_with_their_year(cluster, shocked, tmp_path):
+def test_a_date_gets_a_profile_interval_inside_its_bounds(cluster, shocked):
+    """Before: a date had no interval outside MCMC ("none (a date: no gradient)"). Now the
+    profile likelihood: the date on a grid of time steps, the other parameters refitted at
+    each point. With noisy data the interval covers the true year and has width; a date the
+    data cannot see (an exit after the record) gets the whole range, marked as reaching
+    both bounds."""
+    rng = np.random.default_rng(7)
+    data = shocked[["Employment"]].copy()
+    data["Employment"] *= 1 + 0.03 * rng.standard_normal(len(data))
+    bounds = {"disruptive shock year": (2000.0, 2010.0, 2003.0), "startup rate": (0.05, 0.2)}
+    fit = calibrate(
+        cluster, data, bounds, scenario={"disruptive shock size": 0.5}, spin_up=30,
+        time_step=DT, options={"maxiter": 12, "popsize": 8}, seed=1,
+    )  # fmt: skip
+    lo, hi = fit.ci["disruptive shock year"]
+    assert 2000.0 <= lo <= 2005.0 <= hi <= 2010.0 and hi - lo >= DT
+    assert fit.ci_method["disruptive shock year"].startswith("profile likelihood")
+    table = fit.profiles["disruptive shock year"]
+    assert table["sum of squares"].min() <= 2 * fit.cost * (1 + 1e-6)  # the fit is on it
+    assert table["inside"].sum() < len(table)  # the data do rule years out
+    blind = calibrate(
+        cluster, data, {"large firm exit year": (2031.0, 2040.0), "startup rate": (0.05, 0.2)},
+        scenario={"disruptive shock size": 0.5, "disruptive shock year": 45.0}, spin_up=30,
+        time_step=DT, options={"maxiter": 3, "popsize": 5},
+    )  # fmt: skip
+    assert blind.ci["large firm exit year"] == (2031.0, 2040.0)
+    assert "reaches the low and high bound" in blind.ci_method["large firm exit year"]
+
+
+def test_fitted_scenario_has_a_calendar_and_dates_in_years(cluster, shocked, tmp_path):
+    """Before: the fitted scenario wrote dates in model time with the year in a comment, and
+    ``lifecycle run`` of it reported model time. Now it has a ``[calendar]``: dates are
+    years, and the run, its stages and its summary are in calendar years."""
+    from click.testing import CliRunner
+
+    from lifecycle.cli import cli
     from lifecycle.scenarios import load_scenario
 
     held = {
@@ -124,10 +214,26 @@ def test_fitted_scenario_writes_dates_in_model_time_with_their_year(cluster, sho
     )  # fmt: skip
     path = fit.to_scenario(tmp_path / "region.toml")
     text = path.read_text(encoding="utf-8")
-    assert '"disruptive shock year" = 45.0  # the year 2005' in text
+    assert "[calendar]\nyear_zero = 1960.0" in text
+    assert '"disruptive shock year" = 2005.0  # the year (model time 45)' in text
     scenario = load_scenario(path)
-    assert scenario.params["disruptive shock year"] == 45.0
+    assert scenario.params["disruptive shock year"] == 45.0  # model time, as the model runs
+    assert scenario.calendar.year_zero == 1960.0
     assert scenario.final_time >= 70.0  # the run reaches the last data year (2030)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["run", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(next(out.glob("region*.csv")), index_col=0)
+    assert table.index[0] == 1960.0 and table.index[-1] == pytest.approx(2030.0)
+    employment = table["Employment"]
+    dip = employment.loc[2004:2012]
+    assert dip.idxmax() < dip.idxmin()  # the shock (2005) shows in calendar years
+    summary = pd.read_csv(out / "summary.csv")
+    assert {"at 1980", "at 2000", "at 2020"} <= set(summary.columns)
+    assert summary["time of peak"].between(1960, 2030).all()
+    # evaluating the written scenario reproduces the fit (dates converted back)
+    again = evaluate(cluster, shocked[["Employment"]], scenario=path, time_step=DT)
+    assert again.r2["Employment"] == pytest.approx(fit.r2["Employment"], abs=1e-9)
 
 
 def test_one_tied_value_sets_several_constants_with_offsets(cluster):

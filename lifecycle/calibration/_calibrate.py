@@ -26,8 +26,10 @@ Starting mid-life
     ``spin_up=YEARS`` runs it that long before the first data year, so that the record can
     start with a mature cluster; ``params={"spin up": (20, 60)}`` fits it. ``scenario=``
     gives the other constants during the fit (and ``start=(scenario, time)`` is the same with
-    the first data year at that model time). Constants such as initial stocks or the model's
-    size scale are fitted like any other.
+    ``start=(scenario, time)`` starts every run from the state of that scenario's run at
+    model ``time`` (every stock and every SMOOTH/DELAY stage), which becomes the first data
+    year, so the fitted constants act from there on only. Constants such as initial stocks
+    (from a spin-up) or the model's size scale are fitted like any other.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from ._report import report
 from ._result import CalibrationResult
 from ._search import Outcome, optimise
 from ._setup import Setup, observed_series
+from ._state import refuse_initial_values, start_state
 from ._uncertainty import given_sd, log_prior_of, series_sd
 
 __all__ = ["METHODS", "IdentifiabilityWarning", "calibrate", "evaluate"]
@@ -78,14 +81,30 @@ def _load_scenario(scenario, model: Model):
 
 
 def _start(model: Model, start, scenario, spin_up):
-    """``start=(scenario, time)`` as a scenario and a spin-up."""
+    """``start=(scenario, time)``: the scenario, its time (the first data year) and the
+    spin-up that puts the record there; the state itself is taken in :func:`prepare`."""
     if scenario is not None or spin_up is not None:
         raise CalibrationError("give start=(scenario, time) or scenario=/spin_up=, not both")
     try:
         scenario, at = start
+        at = float(at)
     except (TypeError, ValueError):
         raise CalibrationError(f"`start` must be (scenario, time), got {start!r}") from None
-    return scenario, float(at) - model.control["initial_time"]
+    return scenario, at - model.control["initial_time"], at
+
+
+def _year_zero(scen, data) -> float:
+    """The calendar year of model time 0 without a spin-up: the scenario's ``[calendar]``,
+    else the data's ``time_offset`` (model time = the data's own index)."""
+    cal = getattr(scen, "calendar", None)
+    return float(cal.year_zero if cal is not None else data.attrs.get("time_offset", 0.0))
+
+
+def _enough(series, fitted) -> None:
+    n_obs = sum(s.times.size for s in series)
+    k = sum(p.vary for p in fitted)
+    if n_obs < k:
+        raise CalibrationError(f"{n_obs} observations cannot fit {k} parameters (fix: fit fewer)")
 
 
 def prepare(
@@ -105,10 +124,12 @@ def prepare(
     evaluating: bool = False,
 ) -> Setup:
     """Check everything and build the :class:`~._setup.Setup`; no model run."""
+    at = None
     if start is not None:
-        scenario, spin_up = _start(model, start, scenario, spin_up)
+        scenario, spin_up, at = _start(model, start, scenario, spin_up)
     scen = _load_scenario(scenario, model)
     fixed = model.check_params(getattr(scen, "params", None) or {})
+    history = dict(fixed)  # the scenario's own values, fitted ones included: the pre-history
     if evaluating and not params:
         fitted, members, dates, stepped, defaults = [], {}, set(), set(), {}
     else:
@@ -116,6 +137,8 @@ def prepare(
     for group in members.values():
         for const, _ in group:
             fixed.pop(const, None)
+    if at is not None:
+        refuse_initial_values(model, members, f"the scenario at time {at:g}")
     if not evaluating and not any(p.vary for p in fitted):
         raise CalibrationError("every parameter has vary=False: nothing to fit")
     initial = model.control["initial_time"]
@@ -124,10 +147,7 @@ def prepare(
     if not dt > 0:
         raise CalibrationError(f"bad run settings: time_step={dt}")
     series = observed_series(model, data, flows, period, weights)
-    n_obs = sum(s.times.size for s in series)
-    k = sum(p.vary for p in fitted)
-    if n_obs < k:
-        raise CalibrationError(f"{n_obs} observations cannot fit {k} parameters (fix: fit fewer)")
+    _enough(series, fitted)
     first = min(float(np.nanmin(np.where(s.mode == "total", s.starts, s.times))) for s in series)
     last = max(float(s.times.max()) for s in series)
     fitted, year_zero, end, spin = calendar(
@@ -138,7 +158,7 @@ def prepare(
         defaults,
         first=first,
         last=last,
-        data_offset=float(data.attrs.get("time_offset", 0.0)),
+        data_offset=_year_zero(scen, data),
         spin_up=spin_up,
         initial=initial,
         time_step=dt,
@@ -147,7 +167,9 @@ def prepare(
     )
     if not end > initial:
         raise CalibrationError(f"bad run settings: the runs would end at {end:g}")
+    state = None if at is None else start_state(model, history, at, dt)
     return Setup(
+        state=state,
         model=model,
         series=series,
         params=fitted,
@@ -222,7 +244,8 @@ def calibrate(
         Years the model runs before the first data time (the first data year is model time
         ``INITIAL TIME + spin_up``). Default: the data's ``time_offset`` fixes the calendar.
     start : (scenario, time), optional
-        The named scenario's constants, with the first data year at model ``time``.
+        Start every run from the state of the named scenario's run at model ``time``, the
+        first data year; the scenario's constants hold for what is not fitted.
     weights : dict or {"std", "range", "mean", "none"}, optional
         The scale each series is divided by (default its ``std``), or a dict of factors per
         series that multiply it.

@@ -119,7 +119,7 @@ class Objective:
         self.runs += len(X)
         settings = RunSettings(
             self.model.control["initial_time"], self.end, self.time_step, self.time_step
-        )
+        ).from_state(self.setup.state)
         res = self.batch.run(params, len(X), self.variables, settings)
         ok = np.ones(len(X), dtype=bool)
         for v in self.variables:
@@ -152,6 +152,7 @@ class Objective:
             time_step=self.time_step,
             saveper=self.time_step,
             variables=variables or self.variables,
+            state=self.setup.state,
         )
 
     def predictions(self, t: np.ndarray, values: dict[str, np.ndarray], y0) -> list[np.ndarray]:

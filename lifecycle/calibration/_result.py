@@ -32,6 +32,8 @@ ACCEPTANCE = (0.15, 0.7)  # acceptance fractions outside this range are flagged
 def _fmt(x: float) -> str:
     if x is None or not np.isfinite(x):
         return "-" if x is None or np.isnan(x) else ("inf" if x > 0 else "-inf")
+    if 1000 <= abs(x) < 10000:  # a year: 2004.75, not 2005
+        return f"{x:.6g}"
     return f"{x:.4g}"
 
 
@@ -110,6 +112,8 @@ class CalibrationResult:
     sd: dict[str, float] | None = None
     bands: dict | None = field(default=None, repr=False)
     bootstrap: pd.DataFrame | None = field(default=None, repr=False)
+    #: parameter -> its profile (value, refitted sum of squares, inside the 95 % interval)
+    profiles: dict = field(default_factory=dict, repr=False)
     least_squares: dict[str, float] | None = None
 
     @classmethod
@@ -342,7 +346,12 @@ class CalibrationResult:
     def _calendar_line(self) -> str:
         text = f"calendar: model time 0 is {self.year_zero:.4g}"
         setup = self.setup
-        if setup is not None:
+        if setup is not None and setup.state is not None:
+            text += (
+                f"; the runs start from the scenario's state at model time "
+                f"{setup.state.time:.4g} ({setup.state.time + self.year_zero:.4g})"
+            )
+        elif setup is not None:
             start = setup.initial + self.year_zero
             spin = setup.first - start
             text += f"; the run starts in {start:.4g}, {spin:.4g} years before the first data"

@@ -16,7 +16,8 @@ import click
 
 from ..calibration import ENGINES, METHODS, IdentifiabilityWarning, calibrate, evaluate
 from ..data import read_data
-from ..errors import CalibrationError
+from ..errors import CalibrationError, ConvergenceError
+from ..inputs import resolve_model
 from ..model import load_model
 from ..outputs import atomic_files, check_files, save_figure
 from . import force_option, model_option, version_option
@@ -68,6 +69,37 @@ def _targets(output: Path, mcmc: bool) -> list[Path]:
             output.with_name(output.stem + "-posterior.png"),
         ]
     return out
+
+
+def _report(summary: str, caught, targets) -> None:
+    """The summary on stdout; warnings not in it and the files written on stderr."""
+    click.echo(summary)
+    others = dict.fromkeys(
+        str(w.message) for w in caught if not issubclass(w.category, IdentifiabilityWarning)
+    )
+    for message in others:  # the diagnostics are in the summary already
+        click.secho(f"warning: {message}", fg="yellow", err=True)
+    click.echo("wrote " + ", ".join(str(p) for p in targets), err=True)
+
+
+def _start_option(text, scenario, spin_up):
+    """``--start SCENARIO@TIME`` as ``(path, time)``."""
+    if text is None:
+        return None
+    if scenario is not None or spin_up is not None:
+        raise click.UsageError("give --start, or --scenario/--spin-up, not both")
+    path, sep, at = text.rpartition("@")
+    try:
+        when = float(at)
+    except ValueError:
+        when = None
+    if not sep or not path or when is None:
+        raise click.UsageError(
+            f"--start {text!r}: expected SCENARIO@TIME, e.g. scenarios/baseline.toml@30"
+        )
+    if not Path(path).is_file():
+        raise click.BadParameter(f"{path}: no such scenario file", param_hint="--start")
+    return path, when
 
 
 def _fit(model, observed, bounds, held, evaluate_only, options, fitting):
@@ -130,6 +162,15 @@ def _fit(model, observed, bounds, held, evaluate_only, options, fitting):
     metavar="YEARS",
     help="Run the model this long before the first data year (a mature start); replaces "
     "--time-offset. Fit it with --param 'spin up=LOW:HIGH'.",
+)
+@click.option(
+    "--start",
+    "start",
+    default=None,
+    metavar="SCENARIO@TIME",
+    help="Start every run from the state of SCENARIO's run at model TIME, the first data "
+    "year (a mature start whose history is that scenario's); replaces --scenario and "
+    "--spin-up.",
 )
 @click.option(
     "--flow",
@@ -217,6 +258,7 @@ def calibrate_command(
     time_column,
     time_offset,
     spin_up,
+    start,
     flows,
     weights,
     model_path,
@@ -259,16 +301,18 @@ def calibrate_command(
         raise click.UsageError("give at least one --param NAME=LOW:HIGH (or --evaluate)")
     if evaluate_only and bounds:
         raise click.UsageError("--evaluate scores a scenario as it is: leave out --param")
+    begin = _start_option(start, scenario, spin_up)
     mcmc = method == "mcmc" and not evaluate_only
     targets = _targets(output, mcmc)
-    inputs = [data, *(p for p in (scenario, model_path, priors) if p)]
+    inputs = [data, *(p for p in (scenario, begin and begin[0], model_path, priors) if p)]
     check_files(targets, force=force, inputs=inputs)  # before the fit
-    model = load_model(model_path)
+    model = resolve_model([scenario] if scenario else [], model_path)[0] or load_model(None)
     observed = read_data(
         data, time_column=time_column, columns=columns, time_offset=time_offset, model=model
     )
     options = {
-        "scenario": scenario, "spin_up": spin_up, "weights": factors, "flows": flow_modes,
+        "scenario": scenario, "spin_up": spin_up, "start": begin, "weights": factors,
+        "flows": flow_modes,
         "time_step": time_step, "final_time": final_time,
     }  # fmt: skip
     fitting = {
@@ -288,13 +332,9 @@ def calibrate_command(
         if mcmc:
             fit.write_samples(staged[3])
             save_figure(fit.plot_posterior(), staged[4])
-    click.echo(summary)
-    others = dict.fromkeys(
-        str(w.message) for w in caught if not issubclass(w.category, IdentifiabilityWarning)
-    )
-    for message in others:  # the diagnostics are in the summary already
-        click.secho(f"warning: {message}", fg="yellow", err=True)
-    click.echo("wrote " + ", ".join(str(p) for p in targets), err=True)
-    if not fit.success:
-        click.secho(f"the fit did not converge: {fit.message}", fg="red", err=True)
-        click.get_current_context().exit(1)
+    _report(summary, caught, targets)
+    if not fit.success:  # the group's handler prints it and exits with its code, 1
+        raise ConvergenceError(
+            f"the fit did not converge: {fit.message} (the files were written for inspection; "
+            "fix: more starts (--starts), wider or better bounds, or fewer parameters)"
+        )

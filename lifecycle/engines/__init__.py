@@ -21,7 +21,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from ..errors import ArgumentError, UnsupportedFunctionError
-from ._base import Engine, EngineResult, RunSettings
+from ._base import Engine, EngineResult, RunSettings, State
 
 #: engine name -> (module, class); loaded on first use
 ENGINES = {
@@ -82,6 +82,13 @@ class _Auto:
             self.chosen = engine("pysd", self.model)
             return self.chosen.run(params, n, variables, settings)
 
+    def state_at(self, params, n, settings):
+        try:
+            return self.chosen.state_at(params, n, settings)
+        except UnsupportedFunctionError:
+            self.chosen = engine("pysd", self.model)
+            return self.chosen.state_at(params, n, settings)
+
 
 def __getattr__(name: str):
     if name in _LAZY:
@@ -97,6 +104,7 @@ __all__ = [
     "Engine",
     "EngineResult",
     "RunSettings",
+    "State",
     "SimlinModel",
     "engine",
     "unit_problems",

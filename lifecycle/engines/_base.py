@@ -7,14 +7,77 @@ every engine can use it without a cycle.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..limits import check_settings
 
 SETTINGS = ("final_time", "time_step", "saveper")
+
+
+@dataclass(frozen=True, eq=False)
+class State:
+    """The state of runs at one time: the value of every stateful element.
+
+    ``values`` maps an element to an array of shape ``(runs, width)``: a stock (``INTEG``)
+    by its own name and width 1; a function's internal state by the name of the variable
+    that holds it and the function (``"Growth Capital (SMOOTH)"``, ``"X (DELAY N)"``, its
+    stage times as ``"X (DELAY N) times"``, an ``INITIAL``'s frozen value), its width the
+    function's order. One row stands for every run. ``time`` is the model time of the state
+    (exactly as the run that produced it accumulated it).
+
+    Every engine that runs from a state (:attr:`RunSettings.state`) reads this one form, so
+    a state taken from one engine starts another.
+    """
+
+    time: float
+    values: Mapping[str, np.ndarray]
+
+    def __post_init__(self):
+        vals = {k: np.atleast_2d(np.asarray(v, dtype=float)) for k, v in self.values.items()}
+        rows = {v.shape[0] for v in vals.values()} - {1}
+        if len(rows) > 1:
+            raise ArgumentError(f"a state's elements hold different numbers of runs: {rows}")
+        object.__setattr__(self, "values", vals)
+        object.__setattr__(self, "time", float(self.time))
+
+    @property
+    def runs(self) -> int:
+        """Rows of the widest element (1: one state for every run)."""
+        return max((v.shape[0] for v in self.values.values()), default=1)
+
+    def row(self, i: int) -> dict[str, np.ndarray]:
+        """Run ``i``'s values, one 1-d array per element."""
+        return {k: v[i if v.shape[0] > 1 else 0] for k, v in self.values.items()}
+
+    def take(self, i: int) -> State:
+        """The state of run ``i`` alone."""
+        return State(self.time, {k: v[None, :] for k, v in self.row(i).items()})
+
+    def with_values(self, changes: Mapping[str, Any]) -> State:
+        """A copy with some elements replaced (one number, or one per run)."""
+        vals = dict(self.values)
+        for k, v in changes.items():
+            if k not in vals:
+                raise ArgumentError(f"the state has no element {k!r}")
+            arr = np.asarray(v, dtype=float)
+            vals[k] = arr.reshape(-1, 1) if arr.ndim <= 1 else arr
+        return State(self.time, vals)
+
+
+def check_state(state: State, needed: Sequence[str], where: str) -> None:
+    """Raise when ``state`` lacks an element an engine needs (a partial state would leave
+    those elements at their initial values, which is not the state of any run)."""
+    missing = [k for k in needed if k not in state.values]
+    if missing:
+        raise ArgumentError(
+            f"{where}: the state to start from lacks {len(missing)} stateful element(s): "
+            + ", ".join(missing[:5])
+            + " (fix: take the state from a run of this model: engine.state_at(...))"
+        )
 
 
 @dataclass(frozen=True)
@@ -33,6 +96,9 @@ class RunSettings:
     final_time: float
     time_step: float
     saveper: float
+    #: start from this state (its time replaces ``initial_time``) instead of the model's
+    #: initial values; see :meth:`from_state`
+    state: State | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def resolve(
@@ -65,6 +131,18 @@ class RunSettings:
         # the one set of checks every entry point shares (lifecycle.limits)
         t0, ft, ts, sp = check_settings(control, **given, where=where)
         return cls(t0, ft, ts, sp)
+
+    def from_state(self, state: State | None) -> RunSettings:
+        """These settings, starting from ``state`` at its time (``None``: from the model's
+        initial values at INITIAL TIME, unchanged)."""
+        if state is None:
+            return self
+        if not state.time < self.final_time:
+            raise ArgumentError(
+                f"the state is at time {state.time:g}, not before the final time "
+                f"{self.final_time:g}"
+            )
+        return replace(self, initial_time=state.time, state=state)
 
     def as_kwargs(self) -> dict[str, float]:
         """``final_time``, ``time_step`` and ``saveper`` as keyword arguments."""
@@ -108,6 +186,11 @@ class Engine(Protocol):
         settings: RunSettings,
     ) -> EngineResult: ...
 
+    def state_at(self, params: Mapping[str, Any], n: int, settings: RunSettings) -> State:
+        """The state of every stateful element at ``settings.final_time`` (runs from
+        ``settings.state`` when it is set)."""
+        ...
+
 
 def settings_of(scenario: Any) -> dict[str, float]:
     """The ``[run]`` settings a scenario sets: a mapping, or any object with ``final_time``,
@@ -121,17 +204,19 @@ def settings_of(scenario: Any) -> dict[str, float]:
     return {k: float(v) for k, v in items if k in SETTINGS and v is not None}
 
 
-def run_each(one, params: Mapping[str, Any], n: int, variables: Sequence[str], name: str):
-    """Run ``one(params_i) -> DataFrame`` for each of ``n`` runs: the loop of the engines
-    that run one parameter set at a time. A run that raises holds NaN; if every run
-    raises, the first error is raised."""
+def run_each(
+    one, params: Mapping[str, Any], n: int, variables: Sequence[str], name: str, indexed=False
+):
+    """Run ``one(params_i) -> DataFrame`` (``one(params_i, i)`` when ``indexed``) for each
+    of ``n`` runs: the loop of the engines that run one parameter set at a time. A run that
+    raises holds NaN; if every run raises, the first error is raised."""
     data: dict[str, np.ndarray] = {}
     time = None
     first = None
     for i in range(n):
         p = {k: (float(v[i]) if np.ndim(v) else v) for k, v in params.items()}
         try:
-            df = one(p)
+            df = one(p, i) if indexed else one(p)
         except Exception as exc:  # noqa: BLE001 - recorded as a failed run, raised if all fail
             first = first or exc
             continue

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ..errors import ModelParseError, UnsupportedFunctionError
+from ..errors import ArgumentError, ModelParseError, UnsupportedFunctionError
 from .compile import CONTROL_KEYS, SMALL, Compiler, Node
 from .optimise import optimise
 
@@ -151,7 +151,17 @@ class _ScalarNumpy:
         return getattr(np, name)
 
 
+def _width(values, order, name):
+    """A function's internal state from a state to start from: one value per stage."""
+    if len(values) != order:
+        raise ArgumentError(
+            f"the state of '{name}' has {len(values)} stage(s); this run's order is {order}"
+        )
+    return list(values)
+
+
 HELPERS = {
+    "_width": _width,
     "np": np,
     "_xidz_s": _xidz_s,
     "_xidz_a": _xidz_a,
@@ -205,16 +215,50 @@ def _toposort(keys, deps, nodes, where: str = "the model") -> list:
     return order
 
 
-class Program:
-    """The generated source and function for one model, sampled set and output list."""
+def state_keys(comp: Compiler) -> dict[str, str]:
+    """Node key -> the name of its state in a :class:`~lifecycle.engines.State`: a stock's
+    own name, or ``"variable (FUNCTION)"`` for a function's internal state (DELAY N's stage
+    times add ``" times"``, under the key ``"T" + node key``)."""
+    out: dict[str, str] = {}
+    keys = [k for k, n in comp.nodes.items() if n.kind in STATEFUL or n.kind == "initial"]
+    count: dict[str, int] = {}
+    # several of one kind in one equation: "x (SMOOTH)", "x (SMOOTH 2)"... in the order the
+    # parser met them (hidden keys are numbered in that order), as PySD numbers its objects
+    for k in sorted(keys, key=lambda k: int(k.lstrip("_abcdefghijklmnopqrstuvwxyz") or 0)):
+        n = comp.nodes[k]
+        count[n.name] = count.get(n.name, 0) + 1
+        name = n.name if count[n.name] == 1 else f"{n.name[:-1]} {count[n.name]})"
+        out[k] = name
+        if n.kind == "delayn":
+            out["T" + k] = name + " times"
+    return out
 
-    def __init__(self, comp: Compiler, sampled: set, capture: list):
+
+class Program:
+    """The generated source and function for one model, sampled set and output list.
+
+    ``states`` are the stateful nodes whose starting state differs between runs (they hold
+    arrays like sampled constants); ``full`` computes every stateful node, so that the run's
+    final state is complete.
+    """
+
+    def __init__(
+        self,
+        comp: Compiler,
+        sampled: set,
+        capture: list,
+        states: frozenset = frozenset(),
+        full: bool = False,
+    ):
         self.comp = comp
+        self.keep_state = full
         nodes = comp.nodes
         self.capture = list(capture)
         controls = list(CONTROL_KEYS.values())
         needed: set = set()
         stack = list(capture) + controls
+        if full:
+            stack += [k for k, n in nodes.items() if n.kind in STATEFUL or n.kind == "initial"]
         while stack:
             k = stack.pop()
             if k in needed:
@@ -224,7 +268,7 @@ class Program:
         self.needed = needed
         # which nodes hold arrays of runs (fixed point over every dependency)
         for k in needed:
-            nodes[k].array = k in sampled and nodes[k].kind == "const"
+            nodes[k].array = (k in sampled and nodes[k].kind == "const") or k in states
         changed = True
         while changed:
             changed = False
@@ -256,6 +300,10 @@ class Program:
             nodes,
             comp.path.name,
         )
+        self.stateful = [
+            k for k in sorted(needed) if nodes[k].kind in STATEFUL or nodes[k].kind == "initial"
+        ]
+        self.live = self._live(capture + ([k for k in needed if k.startswith("v")] * full))
         self.source = self._emit()
         namespace = dict(HELPERS)
         if not any(nodes[k].array for k in needed):
@@ -266,6 +314,22 @@ class Program:
         exec(compile(self.source, f"<batch {comp.path.name}>", "exec"), namespace)
         self.simulate = namespace["simulate"]
         self.controls = namespace["controls"]
+
+    def _live(self, roots: list) -> list:
+        """The stateful nodes a run from a state reads: those ``roots`` reach through
+        equations, not through an initial value only (that is never evaluated)."""
+        live: set = set()
+        stack = list(roots)
+        while stack:
+            k = stack.pop()
+            if k in live:
+                continue
+            live.add(k)
+            n = self.comp.nodes[k]
+            if n.kind != "initial":
+                stack.extend(d for r, d in n.args.items() if r != "init")
+                stack.extend(n.refs)
+        return [k for k in self.stateful if k in live]
 
     def _closure(self, key) -> set:
         out, stack = set(), [key]
@@ -280,6 +344,21 @@ class Program:
         return self.comp.expr(node.ast, set(), node.array)
 
     def _init_line(self, k: str) -> list[str]:
+        lines = self._init_fresh(k)
+        n = self.comp.nodes[k]
+        given = f"if Z is not None and {k!r} in Z:"  # absent: only an initial value needs it
+        if n.kind in ("integ", "initial"):
+            lines.append(f"{given} {k} = Z[{k!r}]")
+        elif n.kind in STATEFUL:
+            value = f"S{k}[-1]" if n.kind == "smooth" else f"S{k}[-1] / {n.args['time']}"
+            lines.append(f"{given} S{k} = _width(Z[{k!r}], o{k}, {n.name!r})")
+            if n.kind == "delayn":
+                lines.append(f"{given} T{k} = _width(Z['T{k}'], o{k}, {n.name!r})")
+                value = f"S{k}[-1] / T{k}[0]"
+            lines.append(f"{k} = {value}")
+        return lines
+
+    def _init_fresh(self, k: str) -> list[str]:
         n = self.comp.nodes[k]
         a = n.args
         if n.kind == "const":
@@ -361,17 +440,26 @@ class Program:
             if n.kind == "control":
                 src.append(ind + f"{k} = {self._code(n)}")
             else:
-                src += [ind + line for line in self._init_line(k)]
+                src += [ind + line for line in self._init_fresh(k)]
         src.append(ind + "return {" + ", ".join(f"{c!r}: {c}" for c in CONTROL_KEYS.values()) + "}")
-        src += ["", "", "def simulate(P, times, save, out):", ind + "time = times[0]"]
+        src += ["", "", "def simulate(P, times, save, out, Z=None):", ind + "time = times[0]"]
         src += [ind + f"{c} = P[{c!r}]" for c in CONTROL_KEYS.values()]
         for k in self.init_order:
             if nodes[k].kind != "control":
                 src += [ind + line for line in self._init_line(k)]
         body = [self._run_line(k) for k in self.run_order]
         body.append("if save[i]:")
-        body += [ind + f"out[{c}, j] = {k}" for c, k in enumerate(self.capture)]
-        body += [ind + "j += 1", "if i == last:", ind + "break"]
+        # One number per quantity (a single run): the saved values go into a list of
+        # tuples and into ``out`` in one assignment after the loop, as writing each number
+        # into a NumPy array costs more than computing it. Otherwise each row of runs is
+        # written into ``out`` where it is computed.
+        scalar = not any(nodes[k].array for k in self.needed)
+        if scalar:
+            body.append(ind + "_keep((" + "".join(f"{k}, " for k in self.capture) + "))")
+        else:
+            body += [ind + f"out[{c}, j] = {k}" for c, k in enumerate(self.capture)]
+            body.append(ind + "j += 1")
+        body += ["if i == last:", ind + "break"]
         ddts, updates = [], []
         for k in sorted(self.needed):
             if nodes[k].kind in STATEFUL:
@@ -380,10 +468,20 @@ class Program:
                 updates += u
         pre_loop, body = optimise(body + ddts, updates)
         src += [ind + line for line in pre_loop]
-        src += [
-            ind + "j = 0",
-            ind + "last = len(times) - 1",
-            ind + "for i, time in enumerate(times):",
-        ]
+        src += [ind + ("kept = []\n" + ind + "_keep = kept.append" if scalar else "j = 0")]
+        src += [ind + "last = len(times) - 1", ind + "for i, time in enumerate(times):"]
         src += [ind * 2 + line for line in body]
+        if scalar:
+            src.append(
+                # every run of the chunk is this one (a sampled constant none of them uses)
+                ind + f"out[...] = np.array(kept, dtype=float).reshape(len(kept), "
+                f"{len(self.capture)}).T[:, :, None]"
+            )
+        final = []
+        for k in self.stateful:  # the state after the last time (``Z`` of a continuation)
+            kind = nodes[k].kind
+            final.append(f"{k!r}: {k}" if kind in ("integ", "initial") else f"{k!r}: S{k}")
+            if kind == "delayn":
+                final.append(f"'T{k}': T{k}")
+        src.append(ind + "return {" + ", ".join(final) + "}")
         return "\n".join(src) + "\n"

@@ -27,7 +27,13 @@ import numpy as np
 import pandas as pd
 
 from .._names import canonical
-from ..errors import ModelNotFoundError, ModelParseError, SimulationError, UnknownParameterError
+from ..errors import (
+    ModelNotFoundError,
+    ModelParseError,
+    SimulationError,
+    UnknownParameterError,
+    UnsupportedFunctionError,
+)
 from ._base import EngineResult, RunSettings, run_each
 
 # Simlin error codes that concern units: malformed unit definitions (what check_units()
@@ -65,6 +71,9 @@ def unit_problems(path: str | os.PathLike) -> list[str]:
 def _load(simlin, path: Path):
     if not path.is_file():
         raise ModelNotFoundError(f"model file not found: {path}")
+    from .._mdl import read_model
+
+    read_model(path)  # binary, not UTF-8, cut off: named with the line (issue 8)
     try:
         return simlin.load(path)
     except simlin.SimlinError as exc:
@@ -149,9 +158,19 @@ class SimlinEngine:
         self, params: Mapping[str, Any], n: int, variables: Sequence[str], settings: RunSettings
     ) -> EngineResult:
         """``n`` runs; array-valued ``params`` differ between runs (see :class:`Engine`)."""
+        if settings.state is not None:
+            self.state_at(params, n, settings)  # refuses
         names = list(variables)
 
         def one(p):
             return self.simlin.run(p, variables=names, **settings.as_kwargs())
 
         return run_each(one, params, n, names, self.name)
+
+    def state_at(self, params, n, settings):
+        """Refused: pysimlin has no way to set or read the internal state of a run."""
+        raise UnsupportedFunctionError(
+            "a run from a state or to a state (the simlin engine cannot set stock values; "
+            "fix: engine='batch' or 'pysd')",
+            self.model.name,
+        )

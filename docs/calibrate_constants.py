@@ -1,0 +1,195 @@
+"""Reproduce the evidence behind the model's data-based constants (``make docs`` runs it).
+
+Each ``Source:`` comment of ``models/cluster_lifecycle.mdl`` that rests on a data file of
+``data/`` states a conversion; this script recomputes every such conversion from the files
+and prints it beside the model's value, and it fits the Bass model
+(``models/bass_diffusion.mdl``) to the one membership series we have with the project's
+own calibration code (``lifecycle.calibration.calibrate``). Published figures that are not
+in a data file (Eurostat's survival rates) are written here once, with their source. Run
+from the repository root::
+
+    python docs/calibrate_constants.py [--quiet]
+
+It prints a table and writes nothing. ``tests/test_model_sources.py`` runs the same
+functions and checks that each comment's number is the one computed here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+UK_MOTOR = DATA / "uk_motor_car_firms_1897_1956.csv"
+VC = DATA / "us_eu_vc_invested_2003_2022_musd.csv"
+MEMBERSHIP = DATA / "cluster_organisation_membership.csv"
+
+#: Eurostat, Business demography statistics (Statistics Explained, data of November 2016):
+#: "Birth and death rates of enterprises tend to be around 9 % of the total number"; "the
+#: one-year survival rate for enterprises created in 2013 was about 80 %; the five-year
+#: survival rate of enterprises born in 2009 and still active in 2014 was nearly 44 %".
+EUROSTAT_BIRTH_DEATH_RATE = 0.09
+EUROSTAT_SURVIVAL_1Y = 0.80
+EUROSTAT_SURVIVAL_5Y = 0.44
+NUTS2_REGIONS = 242  # NUTS 2016 level-2 regions of the EU27
+CLUSTER_SHARE_OF_REGION = 0.25  # an assumption, said in the comment of `regional venture supply`
+
+
+def uk_motor() -> pd.DataFrame:
+    """The UK record, one row per interval: entries, exits, firm-years (trapezoid of the
+    firm counts at both ends) and the years it spans."""
+    with UK_MOTOR.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    out = []
+    for a, b in zip(rows, rows[1:], strict=False):
+        years = int(b["year"]) - int(a["year"])
+        n0, n1 = float(a["number_of_firms"]), float(b["number_of_firms"])
+        out.append(
+            {
+                "start": int(a["year"]),
+                "end": int(b["year"]),
+                "entries": float(b["entries_since_previous_date"]),
+                "exits": float(b["exits_since_previous_date"]),
+                "firm_years": (n0 + n1) / 2 * years,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def uk_rates(start: int, end: int) -> dict[str, float]:
+    """Entries and exits per firm-year over the intervals from ``start`` to ``end``."""
+    df = uk_motor()
+    part = df[(df["start"] >= start) & (df["end"] <= end)]
+    if part.empty or part["start"].min() != start or part["end"].max() != end:
+        raise ValueError(f"{UK_MOTOR}: no intervals exactly from {start} to {end}")
+    fy = float(part["firm_years"].sum())
+    return {
+        "entries": float(part["entries"].sum()),
+        "exits": float(part["exits"].sum()),
+        "firm_years": fy,
+        "entry_rate": float(part["entries"].sum()) / fy,
+        "exit_rate": float(part["exits"].sum()) / fy,
+    }
+
+
+def eurostat_established_exit_rate() -> float:
+    """Exit rate of firms older than five in a steady state with Eurostat's rates: births b
+    a year (relative to the stock), survival 1 -> 80 % in the first year and 80 % -> 44 % over
+    the next four (exponential in between). Under-fives' deaths b (1 - S5); the young stock
+    b * integral of S; the rest of the deaths falls on the older firms."""
+    b, s1, s5 = EUROSTAT_BIRTH_DEATH_RATE, EUROSTAT_SURVIVAL_1Y, EUROSTAT_SURVIVAL_5Y
+    k1, k2 = -math.log(s1), math.log(s1 / s5) / 4
+    young_years = (1 - s1) / k1 + s1 * (1 - math.exp(-4 * k2)) / k2  # integral of S over 0-5
+    young_deaths, young_stock = b * (1 - s5), b * young_years
+    return (b - young_deaths) / (1 - young_stock)
+
+
+def eurostat_young_hazard(maturation_time: float = 4.0, established: float = 0.04) -> float:
+    """The young-firm hazard that gives Eurostat's five-year survival in this model: young
+    for ``maturation_time`` years at h, then ``established`` for the rest of the five."""
+    return (-math.log(EUROSTAT_SURVIVAL_5Y) - established * (5 - maturation_time)) / (
+        maturation_time
+    )
+
+
+def regional_venture_supply() -> dict[str, float]:
+    """EU27 venture investment 2010-2019 (NSF SEI table SINV-31), per NUTS-2 region, and the
+    cluster's assumed quarter of it."""
+    df = pd.read_csv(VC)
+    mean = float(df[(df["year"] >= 2010) & (df["year"] <= 2019)]["eu27"].mean())
+    per_region = mean / NUTS2_REGIONS
+    return {"eu27_mean": mean, "per_region": per_region,
+            "cluster": per_region * CLUSTER_SHARE_OF_REGION}  # fmt: skip
+
+
+def membership(organisation: str) -> pd.DataFrame:
+    """One organisation's members by model time (years after its founding year, the
+    founding-day count at a quarter of a year)."""
+    df = pd.read_csv(MEMBERSHIP)
+    d = df[df["organisation"].str.startswith(organisation)].sort_values("year")
+    if d.empty:
+        raise ValueError(f"{MEMBERSHIP}: no rows for {organisation!r}")
+    t = np.maximum(d["year"].to_numpy(float) - float(d["year"].min()), 0.25)
+    return pd.DataFrame({"Adopters": d["members"].to_numpy(float)},
+                        index=pd.Index(t, name="time"))  # fmt: skip
+
+
+def bass_fit_membership(organisation: str = "Medicon Valley", *, fix_q: float | None = None):
+    """Bass fit to a cluster organisation's membership (``models/bass_diffusion.mdl``): p, q
+    and m free, or q held at ``fix_q``. Returns the calibration result."""
+    from lifecycle.calibration import calibrate
+    from lifecycle.model import load_model
+
+    model = load_model(ROOT / "models" / "bass_diffusion.mdl")
+    data = membership(organisation)
+    bounds = {"innovation coefficient": (0.001, 1.0), "market size": (50.0, 5000.0)}
+    scenario = None
+    if fix_q is None:
+        bounds["imitation coefficient"] = (0.0, 5.0)
+    else:
+        scenario = {"imitation coefficient": fix_q}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the identifiability warning is reported below
+        return calibrate(model, data, bounds, scenario=scenario,
+                         final_time=float(data.index.max()) + 1, seed=1997, starts=8)  # fmt: skip
+
+
+def evidence() -> list[tuple[str, float, str]]:
+    """(constant, value the evidence gives, how) for every data-based conversion."""
+    growth, empty = uk_rates(1902, 1922), uk_rates(1897, 1902)
+    shake, mature = uk_rates(1922, 1929), uk_rates(1933, 1956)
+    vc = regional_venture_supply()
+    return [
+        ("startup rate", growth["entry_rate"],
+         f"UK motor 1902-1922: {growth['entries']:.0f} entries / "
+         f"{growth['firm_years']:.0f} firm-years (x Localisation Effect in the model)"),
+        ("maximum entry attractiveness", empty["entry_rate"] / growth["entry_rate"],
+         f"UK motor entry 1897-1902 {empty['entry_rate']:.3f} / 1902-1922 "
+         f"{growth['entry_rate']:.3f} per firm-year"),
+        ("maximum exit multiplier", shake["exit_rate"] / 0.04,
+         f"UK motor 1922-1929: {shake['exits']:.0f} exits / {shake['firm_years']:.0f} "
+         f"firm-years = {shake['exit_rate']:.3f}, over the 0.04 base (a lower bound)"),
+        ("established exit rate", mature["exit_rate"],
+         f"UK motor 1933-1956: {mature['exits']:.0f} exits / {mature['firm_years']:.0f} "
+         "firm-years"),
+        ("established exit rate", eurostat_established_exit_rate(),
+         "Eurostat 2016: deaths 9 %, survival 80 % (1 y), 44 % (5 y), firms over five"),
+        ("young firm failure rate", eurostat_young_hazard(),
+         "Eurostat 2016: 44 % survive five years, young for 4 years, 0.04 after"),
+        ("regional venture supply", vc["cluster"],
+         f"NSF SINV-31 EU27 2010-2019 mean {vc['eu27_mean']:.0f} MUSD / {NUTS2_REGIONS} "
+         f"regions = {vc['per_region']:.1f}, x {CLUSTER_SHARE_OF_REGION} (assumed)"),
+    ]  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quiet", action="store_true", help="skip the Bass fits (about 10 s)")
+    args = ap.parse_args()
+    from lifecycle.model import load_model
+
+    model = load_model(ROOT / "models" / "cluster_lifecycle.mdl")
+    print(f"{'constant':30} {'model':>8} {'evidence':>9}  how")
+    for name, value, how in evidence():
+        current = model.parameters[name].default
+        print(f"{name:30} {current:>8.4g} {value:>9.4g}  {how}")
+    if args.quiet:
+        return
+    print("\nBass fits to Medicon Valley Alliance membership (5 points, 1997-2023):")
+    for fix_q in (None, 0.38):
+        fit = bass_fit_membership(fix_q=fix_q)
+        free = "p, q, m free" if fix_q is None else f"q held at {fix_q}"
+        parts = [f"{k.split()[0]} {v:.3g} [{fit.ci[k][0]:.3g}, {fit.ci[k][1]:.3g}]"
+                 for k, v in fit.params.items()]  # fmt: skip
+        print(f"  {free}: " + "; ".join(parts) + f"; R² {fit.r2['Adopters']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Where the model's constants come from: each comment's class is backed by what it cites.
+
+The developers' standard: every behavioural constant is sourced (a paper or data set, with a
+year), calibrated (naming the data file it was fitted to and the script that fitted it) or
+an assumption with its reason. Issue 10 asks for at least 40 % sourced or calibrated. The
+counts are read from the model through ``lifecycle.params`` (the comment's first word), so
+relabelling a constant changes them, and a relabelled comment without a year (``Source:``)
+or without its data and script (``Calibrated:``) fails here.
+
+The data-based conversions stated in the comments are recomputed by
+``docs/calibrate_constants.py`` from the files in ``data/``; the tests below check the
+model's values against them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from lifecycle.params import params_frame
+
+ROOT = Path(__file__).resolve().parents[1]
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+DATA_FILE = re.compile(r"(?:\.\./shared/)?data/[\w./-]+?\.(?:csv|tsv|json|txt)")
+SCRIPT = re.compile(r"\b(?:docs|examples)/[\w./-]+?\.py\b")
+TARGET = 0.40  # issue 10: at least 40 % of behavioural constants sourced or calibrated
+
+
+def _evidence_module():
+    path = ROOT / "docs" / "calibrate_constants.py"
+    spec = importlib.util.spec_from_file_location("calibrate_constants", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def behavioural(model):
+    df = params_frame(model)
+    return df[df["class"] != "lever"]
+
+
+def problems(cls: str, comment: str) -> list[str]:
+    """What a comment of class ``cls`` lacks: ``Source:`` a year; ``Calibrated:`` a data file
+    and the script that fitted it; ``Assumption:`` a reason (some words after the prefix)."""
+    body = comment.split(":", 1)[1] if ":" in comment else ""
+    out = []
+    if cls == "source" and not YEAR.search(body):
+        out.append("a Source: comment names no year")
+    if cls == "calibrated":
+        if not DATA_FILE.search(body):
+            out.append("a Calibrated: comment names no data file (data/...)")
+        if not SCRIPT.search(body):
+            out.append("a Calibrated: comment names no script (docs/... or examples/...py)")
+    if cls == "assumption" and len(body.split()) < 5:
+        out.append("an Assumption: comment gives no reason")
+    return out
+
+
+def test_the_checks_catch_a_relabelled_constant():
+    """Each rule fails on the comment a careless relabelling would leave."""
+    assert problems("source", "Source: the literature says so.")
+    assert problems("calibrated", "Calibrated: fitted to the data, R2 0.9.")
+    assert problems("calibrated", "Calibrated: data/uk_motor_car_firms_1897_1956.csv, R2 0.9")
+    assert problems("assumption", "Assumption: a guess.")
+    assert not problems("source", "Source: Jones (2016), Handbook of Macroeconomics 2A.")
+    assert not problems(
+        "calibrated", "Calibrated: data/x.csv by docs/calibrate_constants.py, R2 0.9 (5 points)"
+    )
+
+
+def test_every_behavioural_comment_carries_what_its_class_needs(cluster):
+    df = behavioural(cluster)
+    bad = {r["name"]: problems(r["class"], r["comment"]) for _, r in df.iterrows()}
+    bad = {k: v for k, v in bad.items() if v}
+    assert not bad, bad
+
+
+def test_every_data_file_a_comment_names_exists(cluster, request):
+    """A comment that names ``data/...`` names a file shipped in the repo; one that names
+    ``../shared/data/...`` a file of the shared folder (skipped where it is absent, a
+    failure under CI=true), and every script it names exists."""
+    df = params_frame(cluster)
+    shared_needed = False
+    for _, r in df.iterrows():
+        for path in DATA_FILE.findall(r["comment"]):
+            if path.startswith("../shared/"):
+                shared_needed = True
+                continue
+            assert (ROOT / path).is_file(), (r["name"], path)
+        for script in SCRIPT.findall(r["comment"]):
+            assert (ROOT / script).is_file(), (r["name"], script)
+    if shared_needed:
+        shared = request.getfixturevalue("shared_dir")
+        for _, r in df.iterrows():
+            for path in DATA_FILE.findall(r["comment"]):
+                if path.startswith("../shared/"):
+                    assert (shared / path.removeprefix("../shared/")).is_file(), (r["name"], path)
+
+
+_SHARE_NOTE = (
+    "issue 10's 40 % target is not met: after the audit of issue 10s, 16 of 60 behavioural "
+    "constants are sourced and none calibrated (the first edition's 23 included citations "
+    "that did not carry their values); strict, so it fails once the target is reached"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=_SHARE_NOTE)
+def test_at_least_forty_percent_sourced_or_calibrated(cluster):
+    df = behavioural(cluster)
+    share = df["class"].isin(["source", "calibrated"]).mean()
+    assert share >= TARGET, f"{share:.0%} of {len(df)} behavioural constants"
+
+
+# --- the data-based values against the conversions of docs/calibrate_constants.py ----------
+
+
+@pytest.fixture(scope="module")
+def evidence():
+    return _evidence_module()
+
+
+def test_regional_venture_supply_is_the_nsf_conversion(cluster, evidence):
+    """EU27 venture investment 2010-2019 per NUTS-2 region, a quarter of it for the cluster."""
+    vc = evidence.regional_venture_supply()
+    assert vc["eu27_mean"] == pytest.approx(10429.8)
+    assert cluster.parameters["regional venture supply"].default == pytest.approx(
+        vc["cluster"], rel=0.01
+    )
+
+
+def test_maximum_exit_multiplier_is_at_least_the_uk_shakeout(cluster, evidence):
+    """62 exits in 416 firm-years of 1922-1929 are 3.7 times the 0.04 base: a lower bound."""
+    shake = evidence.uk_rates(1922, 1929)
+    assert (shake["exits"], round(shake["firm_years"], 1)) == (62.0, 416.5)
+    bound = shake["exit_rate"] / cluster.parameters["established exit rate"].default
+    assert bound == pytest.approx(3.72, abs=0.01)
+    assert cluster.parameters["maximum exit multiplier"].default >= bound
+
+
+def test_established_exit_rate_lies_between_the_uk_and_eurostat_figures(cluster, evidence):
+    low = evidence.uk_rates(1933, 1956)["exit_rate"]  # 12 exits in 512 firm-years
+    high = evidence.eurostat_established_exit_rate()
+    assert low == pytest.approx(0.0234, abs=5e-4) and high == pytest.approx(0.056, abs=1e-3)
+    assert low < cluster.parameters["established exit rate"].default < high
+
+
+def test_startup_rate_times_localisation_is_the_observed_birth_rate(cluster, evidence):
+    """0.12 x the Localisation Effect at 6,000-10,000 jobs is within the UK growth years'
+    0.095 and Eurostat's 9 % a year, +-15 %."""
+    rate = cluster.parameters["startup rate"].default
+    half = cluster.parameters["localisation half size"].default
+    observed = evidence.uk_rates(1902, 1922)["entry_rate"]
+    for jobs in (6000.0, 10000.0):
+        effective = rate * jobs / (jobs + half)
+        assert effective == pytest.approx(observed, rel=0.15)
+        assert effective == pytest.approx(evidence.EUROSTAT_BIRTH_DEATH_RATE, rel=0.15)
+
+
+@pytest.mark.skipif(os.environ.get("LIFECYCLE_SKIP_FITS") == "1", reason="fits skipped")
+def test_membership_data_cannot_identify_the_imitation_coefficient(evidence):
+    """The claim in the comment of `imitation coefficient`: five Medicon Valley points do not
+    tell q apart from p, so the sourced 0.38 is neither confirmed nor contradicted."""
+    fit = evidence.bass_fit_membership()
+    low, high = fit.ci["imitation coefficient"]
+    assert low <= 0.38 <= high and high - low > 1.0
+    assert fit.r2["Adopters"] > 0.9
