@@ -31,7 +31,6 @@ from .engines.pysd import frame
 from .errors import (
     ArgumentError,
     ModelNotFoundError,
-    ModelParseError,
     NotAConstantError,
     OutOfRangeError,
     SettingsError,
@@ -64,27 +63,63 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def _model_hash(path: Path) -> str:
+    """:func:`file_hash` of a model file; a missing, unreadable or folder path raises the
+    error that names it (a folder was "not found")."""
+    if not path.exists() and not path.is_symlink():
+        raise ModelNotFoundError(
+            f"model file not found: {path} (fix: give the path of a .mdl file, e.g. --model)"
+        )
+    try:
+        return file_hash(path)
+    except OSError:
+        from ._mdl import read_model
+
+        read_model(path)  # raises, naming why
+        raise
+
+
 def translate(path: str | os.PathLike) -> Path:
-    """Translate ``path`` with PySD (once per content and PySD version); return the ``.py``."""
+    """Translate ``path`` with PySD (once per content and PySD version); return the ``.py``.
+
+    The file is checked first and every failure is one :class:`ModelParseError` naming the
+    file, the equation and its line (:mod:`lifecycle._mdl`), never PySD's internals."""
+    from . import _mdl
+
     pysd = _import_pysd()
     path = Path(path)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise ModelNotFoundError(
             f"model file not found: {path} (fix: give the path of a .mdl file)"
         )
+    _, eqs = _mdl.read_model(path)
     key = hashlib.sha256(path.read_bytes() + pysd.__version__.encode()).hexdigest()[:20]
     target = cache_dir() / f"{path.stem}-{key}"
     py = target / f"{path.stem}.py"
-    if py.is_file():
-        return py
+    if not py.is_file():
+        _translate(pysd, path, target, eqs)
+    problem = _mdl.unsupported(path, py.read_text(encoding="utf-8"), eqs)
+    if problem:
+        raise problem
+    return py
+
+
+def _translate(pysd, path: Path, target: Path, eqs) -> None:
+    from . import _mdl
+
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
-        shutil.copyfile(path, tmp / path.name)
+        copy = tmp / f"{path.stem}.mdl"  # PySD insists on the suffix
+        shutil.copyfile(path, copy)
         try:
-            pysd.read_vensim(str(tmp / path.name), split_views=False)
+            with warnings.catch_warnings():
+                # PySD warns about its own translation choices (no sketch, one view, an
+                # encoding guessed); what matters to a user is checked by _mdl instead
+                warnings.simplefilter("ignore")
+                pysd.read_vensim(str(copy), split_views=False)
         except Exception as exc:  # PySD raises bare exceptions on parse failures
-            raise ModelParseError(f"{path}: PySD cannot translate this model: {exc}") from exc
+            raise _mdl.explain(path, exc, eqs) from None
         try:
             tmp.rename(target)
         except OSError:  # another process won the race; its translation is identical
@@ -92,7 +127,6 @@ def translate(path: str | os.PathLike) -> Path:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    return py
 
 
 @dataclass(frozen=True)
@@ -135,15 +169,18 @@ class Model:
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path is not None else DEFAULT_MODEL
-        if not self.path.is_file():
-            raise ModelNotFoundError(
-                f"model file not found: {self.path} (fix: pass --model with a .mdl file)"
-            )
         self.name = self.path.name
-        self.hash = file_hash(self.path)
+        self.hash = _model_hash(self.path)
         self.py_path = translate(self.path)
         pysd = _import_pysd()
-        self.pysd = pysd.load(str(self.py_path))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # PySD's notes on its own translation
+                self.pysd = pysd.load(str(self.py_path))
+        except Exception as exc:  # never PySD's message or the cache path (issue 8)
+            from ._mdl import explain, read_model
+
+            raise explain(self.path, exc, read_model(self.path)[1]) from None
         doc = self.pysd.doc
         self.doc = doc
         self._by_key: dict[str, pd.Series] = {}
@@ -371,9 +408,7 @@ def load_model(path: str | os.PathLike | None = None) -> Model:
     0.0
     """
     p = Path(path) if path is not None else DEFAULT_MODEL
-    if not p.is_file():
-        raise ModelNotFoundError(f"model file not found: {p} (fix: pass a path to a .mdl file)")
-    key = (str(p.resolve()), file_hash(p))
+    key = (str(p.resolve()), _model_hash(p))
     if key not in _LOADED:
         _LOADED[key] = Model(p)
     return _LOADED[key]

@@ -242,7 +242,7 @@ def _file_model(path: Path, data: dict, text: str, model: Model | None, problems
     try:
         file_model = load_model(mpath)
     except ModelFileError as exc:
-        what = "not found" if not mpath.is_file() else f"unusable ({exc})"
+        what = "not found" if not mpath.exists() else f"unusable ({exc})"
         problems.append(
             Problem(
                 where,

@@ -895,7 +895,10 @@ def test_a_scenario_model_key_is_used_without_model_option(tmp_path):
 def test_scenarios_for_different_models_are_refused_together(tmp_path):
     scen = write(tmp_path, "bass.toml", f'model = "{os.path.relpath(BASS, tmp_path)}"\n')
     result = invoke("run", scen, BASELINE, "-o", tmp_path / "out", ok=2)
-    assert "different models (bass_diffusion.mdl, cluster_lifecycle.mdl)" in result.stderr
+    assert "different models: " in result.stderr
+    assert f"{scen} names " in result.stderr and "bass_diffusion.mdl" in result.stderr
+    assert f"{BASELINE} names none (the main model, cluster_lifecycle.mdl)" in result.stderr
+    assert "give --model" in result.stderr
     assert not (tmp_path / "out").exists()
 
 

@@ -190,10 +190,11 @@ def observed_series(
                 starts[0] = times[0] - spacing[0] if even else np.nan
                 if not even and ok[0]:
                     raise CalibrationError.with_fix(
-                        f"the first value of '{col}' is a total over an unknown period: the "
-                        "data's times are uneven",
+                        f"the first value of '{_header(data, col)}' is a total over an "
+                        "unknown period: the data's times are uneven",
                         f"period={{'{var}': LENGTH}} or drop it",
-                        f"leave the first value of '{col}' empty, or --flow '{var}=rate'",
+                        f"leave the first value of '{_header(data, col)}' empty, or --flow "
+                        f"'{var}=rate'",
                     )
         obs = values[ok]
         factor = wmap.get(var, 1.0)
@@ -248,6 +249,11 @@ def _per_series(spec, resolved: dict[str, str], what: str, allowed) -> dict[str,
             raise CalibrationError(f"`{what}['{name}']` must be one of {allowed}, got {value!r}")
         out[var] = value
     return out
+
+
+def _header(data, col: str) -> str:
+    """The data file's own name of the column read as ``col`` (``--map sales=...``)."""
+    return data.attrs.get("columns", {}).get(col, col)
 
 
 def _default_weight(obs: np.ndarray, kind: str) -> float:

@@ -140,32 +140,19 @@ def _read(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
 
 
 def _model_for(files: list[Path], data: dict[Path, dict], model_path) -> tuple[Model, list]:
-    """``--model``, else the one model the files name, else the main model."""
-    problems: list[Problem] = []
-    if model_path is not None:
-        return load_model(model_path), problems
-    named = {}
-    for f in files:
-        m = (data.get(f) or {}).get("model")
-        if isinstance(m, str):
-            named[f] = (f.parent / m).resolve()
-    used = set(named.values())
-    if len(used) > 1:
-        problems.append(
-            Problem(
-                ", ".join(str(f) for f in named),
-                "the check files name different models",
-                None,
-                "check the files of each model separately",
-            )
-        )
-    path = next(iter(used)) if len(used) == 1 else None
+    """The one "which model" rule of :func:`lifecycle.inputs.resolve_model`: ``--model``,
+    else the one model the files name, else the main model."""
+    from ..inputs import named_model, resolve_model
+
+    model, problems = resolve_model(files, model_path, "check files")
+    if model is not None:
+        return model, problems
+    f = next(f for f in files if named_model(f) is not None)
     try:
-        return load_model(path), problems
+        load_model(named_model(f))
     except LifecycleError as exc:
-        f = next(iter(named))
-        problems.append(Problem(str(f), str(exc), _top_line("", "model"), "fix the model path"))
-        return load_model(None), problems
+        problems.append(Problem(str(f), str(exc), None, "fix the model path"))
+    return load_model(None), problems
 
 
 def load_checks(paths: Iterable[str | Path], model_path=None) -> CheckSet:

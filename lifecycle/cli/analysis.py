@@ -15,23 +15,22 @@ from pathlib import Path
 import click
 
 from ..errors import ScenarioError
+from ..inputs import resolve_model
 from ..model import load_model
 from ..montecarlo import monte_carlo
 from ..outputs import check_folder
-from ..scenarios import load_scenario
 from ..sensitivity import morris, sobol
 from ..uncertain import load_uncertain
 from . import SEED, command_line, force_option, model_option, split_names, version_option
 
 
 def _model_and_scenario(scenario: Path, model_path: Path | None):
-    """The model (``--model``, else the scenario's ``model`` key, else the main model) and
-    the validated scenario."""
-    if model_path is None:
-        scen = load_scenario(scenario)
-        return load_model(scen.model_path), scen
-    model = load_model(model_path)
-    return model, load_scenario(scenario, model)
+    """The model (the one rule of :func:`lifecycle.inputs.resolve_inputs`) and the
+    validated scenario."""
+    from ..inputs import load_inputs
+
+    model, (scen,) = load_inputs([scenario], model_path)
+    return model, scen
 
 
 def _inputs(scenario: Path, uncertain: Path, model_path: Path | None):
@@ -41,7 +40,7 @@ def _inputs(scenario: Path, uncertain: Path, model_path: Path | None):
         model, scen = _model_and_scenario(scenario, model_path)
     except ScenarioError as exc:
         problems += exc.problems
-        model, scen = load_model(model_path), None
+        model, scen = resolve_model([scenario], model_path)[0] or load_model(None), None
     try:
         spec = load_uncertain(uncertain, model)
     except ScenarioError as exc:

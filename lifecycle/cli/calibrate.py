@@ -17,6 +17,7 @@ import click
 from ..calibration import ENGINES, METHODS, IdentifiabilityWarning, calibrate, evaluate
 from ..data import read_data
 from ..errors import CalibrationError
+from ..inputs import resolve_model
 from ..model import load_model
 from ..outputs import atomic_files, check_files, save_figure
 from . import force_option, model_option, version_option
@@ -294,7 +295,7 @@ def calibrate_command(
     targets = _targets(output, mcmc)
     inputs = [data, *(p for p in (scenario, begin and begin[0], model_path, priors) if p)]
     check_files(targets, force=force, inputs=inputs)  # before the fit
-    model = load_model(model_path)
+    model = resolve_model([scenario] if scenario else [], model_path)[0] or load_model(None)
     observed = read_data(
         data, time_column=time_column, columns=columns, time_offset=time_offset, model=model
     )

@@ -129,7 +129,7 @@ def diagram_command(sector, output, fmt, force, model_path):
     from ..model import DEFAULT_MODEL
     from ..outputs import atomic_dir, atomic_files
 
-    path = model_path or DEFAULT_MODEL
+    path = _checked(model_path or DEFAULT_MODEL)
     inputs = [path]
     if sector is not None and sector.lower() == "all":
         with atomic_dir(output, force=force, inputs=inputs, command=command_line()) as tmp:
@@ -141,6 +141,15 @@ def diagram_command(sector, output, fmt, force, model_path):
     with atomic_files([output], force=force, inputs=inputs) as (staged,):
         draw(path, staged, sector=sector)
     click.echo(str(output))
+
+
+def _checked(path: Path) -> Path:
+    """``path`` once PySD translates it: a model file lifecycle cannot use is one error
+    naming the file, the equation and the fix (lifecycle._mdl), before any output."""
+    from ..model import translate
+
+    translate(path)
+    return path
 
 
 @click.command("doc")
@@ -173,7 +182,7 @@ def doc_command(output, force, model_path):
     from ..model import DEFAULT_MODEL
     from ..outputs import atomic_files
 
-    path = model_path or DEFAULT_MODEL
+    path = _checked(model_path or DEFAULT_MODEL)
     with atomic_files([output], force=force, inputs=[path, loops_file(path)]) as (staged,):
         write_doc(path, staged)
     click.echo(str(output))
@@ -205,7 +214,7 @@ def export_command(xmile, output, force, model_path):
 
     if not xmile:
         raise click.UsageError("choose a format: --xmile")
-    path = model_path or DEFAULT_MODEL
+    path = _checked(model_path or DEFAULT_MODEL)
     check_output(output)
     with atomic_files([output], force=force, inputs=[path]) as (staged,):
         export_xmile(path, staged)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import Problem, ScenarioError, SettingsError
-from ..model import Model, load_model
+from ..model import Model
 from . import POSITIVE, command_line, force_option, model_option, split_names, version_option
 
 
@@ -55,39 +55,12 @@ def _load_with_set(paths, model_path, assignments):
     return model, scens, extra
 
 
-def _model(path: Path | None) -> Model:
-    return load_model(path)
-
-
 def _load(paths, model_path: Path | None):
-    """The scenarios and the model they run on: ``--model`` if given, else the model the
-    files name (their ``model`` key), else the main model. Returns ``(model, scenarios,
-    problems)``; the model is usable for further checks even when there are problems."""
-    from ..scenarios import load_scenarios
+    """``(model, scenarios, problems)`` by the one "which model" rule of
+    :func:`lifecycle.inputs.resolve_inputs`."""
+    from ..inputs import resolve_inputs
 
-    model = _model(model_path) if model_path is not None else None
-    try:
-        scens = load_scenarios(paths, model)
-    except ScenarioError as exc:
-        return model or _model(None), [], list(exc.problems)
-    if model is None:
-        used = {s.model_path.resolve() for s in scens if s.model_path is not None}
-        if len(used) > 1:
-            names = ", ".join(sorted(p.name for p in used))
-            return (
-                _model(None),
-                scens,
-                [
-                    Problem(
-                        "scenarios",
-                        f"the scenarios are for different models ({names})",
-                        None,
-                        "run the scenarios of each model separately",
-                    )
-                ],
-            )
-        model = _model(used.pop() if used else None)
-    return model, scens, []
+    return resolve_inputs(paths, model_path)
 
 
 def _load_or_fail(paths, model_path: Path | None):

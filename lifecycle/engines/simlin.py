@@ -71,6 +71,9 @@ def unit_problems(path: str | os.PathLike) -> list[str]:
 def _load(simlin, path: Path):
     if not path.is_file():
         raise ModelNotFoundError(f"model file not found: {path}")
+    from .._mdl import read_model
+
+    read_model(path)  # binary, not UTF-8, cut off: named with the line (issue 8)
     try:
         return simlin.load(path)
     except simlin.SimlinError as exc:

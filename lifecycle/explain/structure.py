@@ -106,8 +106,10 @@ def parse_mdl(path: Path) -> tuple[list[Sector], list[Variable]]:
         if "=" in head.split("(", 1)[0] or "=" in head:
             lhs, rhs = head.split("=", 1)
             lhs = lhs.rstrip(":")
-        else:  # a lookup: name( [(x,y)-(x,y)], (x,y), ... )
+        elif "(" in head:  # a lookup: name( [(x,y)-(x,y)], (x,y), ... )
             lhs, rhs = head.split("(", 1)[0], "(" + head.split("(", 1)[1]
+        else:  # no equation (a data variable, an odd header such as {~UTF-8}): skipped
+            continue
         name = _clean(lhs)
         units, rng = _split_units(parts[1])
         comment = _clean("~".join(parts[2:]))
