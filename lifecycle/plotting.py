@@ -289,7 +289,7 @@ def plot_scenarios(
                     tmin, tmax = min(tmin, y.index[0]), max(tmax, y.index[-1])
             _shade(ax, stages)
             if n > 1 or title is not None:  # a single panel's name is the figure title
-                ax.set_title(var, loc="left")
+                ax.set_title(var, loc="left", y=1.0)  # fixed: no search for top ticks
             ax.set_ylabel(_ylabel(unit, diff, relative, base or baseline))
             ax.yaxis.set_major_formatter(FuncFormatter(_tick))
             if k + ncols >= n:  # lowest panel of its column
@@ -382,10 +382,12 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: float | None = None) -> P
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     with plot_style():
-        if fig.get_layout_engine() is not None:
+        engine = fig.get_layout_engine()
+        if engine is not None:
             # Constrained layout moves things slightly on every draw; fix it after one pass
-            # so that saving the same figure twice gives the same bytes.
-            fig.draw_without_rendering()
+            # so that saving the same figure twice gives the same bytes. The pass is run by
+            # itself (not within a draw without rendering, which draws every artist too).
+            engine.execute(fig)
             fig.set_layout_engine("none")
         fig.savefig(path, format=fmt, metadata=_SAVE_METADATA[fmt], dpi=dpi)
     return path

@@ -5,18 +5,17 @@ Everything the command line does is a function here, so scripts can do the same.
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import engines
+from ._csv import write_frame_csv, write_tidy_csv  # noqa: F401 (API)
 from .engines import RunSettings
 from .engines._base import settings_of
 from .errors import LifecycleError, SimulationError
@@ -94,7 +93,9 @@ def _run_one(model, runner, scenario, params, overrides, variables) -> pd.DataFr
     )
     res = runner.run(checked, 1, columns, settings)
     values = np.column_stack([res.values[name][0] for name in columns])  # a copy, owned
-    out = pd.DataFrame(values, index=pd.Index(res.time, name="time"), columns=columns)
+    cal = getattr(scenario, "calendar", None)  # [calendar]: times in calendar years
+    time = res.time if cal is None else cal.years(res.time)
+    out = pd.DataFrame(values, index=pd.Index(time, name="time"), columns=columns)
     finite = np.isfinite(values).all(axis=0)
     bad = [c for c, ok in zip(columns, finite, strict=True) if not ok]
     if bad:
@@ -167,34 +168,6 @@ def tidy(results: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         long.insert(0, "scenario", name)
         frames.append(long)
     return pd.concat(frames, ignore_index=True)
-
-
-def _g10(values) -> list[str]:
-    """Numbers as ``DataFrame.to_csv(float_format="%.10g")`` writes them (NaN as '')."""
-    return [f"{v:.10g}" if v == v else "" for v in np.asarray(values, dtype=float).tolist()]
-
-
-def write_frame_csv(df: pd.DataFrame, path: str | os.PathLike) -> None:
-    """``df.to_csv(path, float_format="%.10g")`` for a float frame, byte for byte, in a
-    quarter of the time (pandas formats each value through several Python calls)."""
-    columns = [_g10(df[c].to_numpy()) for c in df.columns]
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh, lineterminator="\n")
-        out.writerow([df.index.name or "", *df.columns])
-        out.writerows(zip(_g10(df.index.to_numpy()), *columns, strict=True))
-
-
-def write_tidy_csv(results: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> None:
-    """``tidy(results).to_csv(path, index=False, float_format="%.10g")``, byte for byte,
-    without building the long table (a third of a million rows for the scenarios)."""
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh, lineterminator="\n")
-        out.writerow(["scenario", "time", "variable", "value"])
-        for name, df in results.items():
-            times = _g10(df.index.to_numpy())
-            for var in df.columns:
-                values = _g10(df[var].to_numpy())
-                out.writerows(zip(repeat(name), times, repeat(var), values, strict=False))
 
 
 def value_at(series: pd.Series, year: float) -> float:
@@ -317,7 +290,9 @@ def write_results(
             files[s.name] = path.name
         write_tidy_csv(results, tmp / "combined.csv")
         keyvars = [v for v in KEY_VARIABLES if v in columns] or columns[:6]
-        summary_table(results, keyvars, baseline=baseline).to_csv(
+        zeros = {getattr(s.calendar, "year_zero", 0.0) for s in scenarios}  # [calendar]s
+        years = tuple(y + (min(zeros) if len(zeros) == 1 else 0.0) for y in (20, 40, 60))
+        summary_table(results, keyvars, baseline=baseline, years=years).to_csv(
             tmp / "summary.csv", index=False, float_format="%.6g"
         )
         figvars = [v for v in (figure_variables or FIGURE_VARIABLES) if v in columns]

@@ -156,8 +156,12 @@ def test_every_builtin_equals_pysd_with_runs_differing(mdl):
     samples["denominator"][:2] = 0.0  # XIDZ/ZIDZ take their zero branch in some runs only
     samples["threshold"] = np.array([0.0, 10.0, 12.0, 20.0, 40.0])
     _compare_with_pysd(model, samples, 5)
-    # and with every constant at its default: the scalar code path
+    # and with every constant at its default: the scalar code path, which keeps its saved
+    # values in a list (the array path writes each row into ``out`` as it goes)
     _compare_with_pysd(model, {}, 1)
+    bm = BatchModel(model.path)
+    assert "_keep((" in bm.program(set(), [bm.key("stock a")]).source
+    assert "_keep((" not in bm.program({bm.key("gain")}, [bm.key("stock a")]).source
 
 
 @pytest.mark.parametrize("mdl", PROJECT_MODELS, ids=lambda p: p.name)
@@ -285,3 +289,16 @@ def test_products_of_conditions_survive_the_in_place_rewrite(tmp_path):
         "SAVEPER = 1 ~ Year ~ |\nTIME STEP = 0.5 ~ Year ~ |\n"
     )
     _compare_with_pysd(Model(mdl), {"gain": np.array([0.5, 2.0])}, 2)
+
+
+def test_runs_that_differ_only_in_a_constant_the_outputs_do_not_use_are_all_filled():
+    """X4 enters nothing, so the program for Y is the single-run one even with X4 sampled:
+    its saved values must reach every run of the chunk, not only the first."""
+    bm = BatchModel(TEST_MODELS / "sa_linear.mdl")
+    one = bm.run({}, 1, ["Y", "Hump"])
+    many = bm.run({"X4": np.array([0.1, 0.5, 0.9])}, 3, ["Y", "Hump"])
+    for name in ("Y", "Hump"):
+        assert many.values[name].shape == (3, len(one.time))
+        for k in range(3):
+            assert np.array_equal(many.values[name][k], one.values[name][0]), (name, k)
+    assert one.values["Y"][0, -1] == pytest.approx(3.0)  # (1 + 2 + 3) * 0.5 for one year

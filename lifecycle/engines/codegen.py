@@ -449,8 +449,17 @@ class Program:
                 src += [ind + line for line in self._init_line(k)]
         body = [self._run_line(k) for k in self.run_order]
         body.append("if save[i]:")
-        body += [ind + f"out[{c}, j] = {k}" for c, k in enumerate(self.capture)]
-        body += [ind + "j += 1", "if i == last:", ind + "break"]
+        # One number per quantity (a single run): the saved values go into a list of
+        # tuples and into ``out`` in one assignment after the loop, as writing each number
+        # into a NumPy array costs more than computing it. Otherwise each row of runs is
+        # written into ``out`` where it is computed.
+        scalar = not any(nodes[k].array for k in self.needed)
+        if scalar:
+            body.append(ind + "_keep((" + "".join(f"{k}, " for k in self.capture) + "))")
+        else:
+            body += [ind + f"out[{c}, j] = {k}" for c, k in enumerate(self.capture)]
+            body.append(ind + "j += 1")
+        body += ["if i == last:", ind + "break"]
         ddts, updates = [], []
         for k in sorted(self.needed):
             if nodes[k].kind in STATEFUL:
@@ -459,12 +468,15 @@ class Program:
                 updates += u
         pre_loop, body = optimise(body + ddts, updates)
         src += [ind + line for line in pre_loop]
-        src += [
-            ind + "j = 0",
-            ind + "last = len(times) - 1",
-            ind + "for i, time in enumerate(times):",
-        ]
+        src += [ind + ("kept = []\n" + ind + "_keep = kept.append" if scalar else "j = 0")]
+        src += [ind + "last = len(times) - 1", ind + "for i, time in enumerate(times):"]
         src += [ind * 2 + line for line in body]
+        if scalar:
+            src.append(
+                # every run of the chunk is this one (a sampled constant none of them uses)
+                ind + f"out[...] = np.array(kept, dtype=float).reshape(len(kept), "
+                f"{len(self.capture)}).T[:, :, None]"
+            )
         final = []
         for k in self.stateful:  # the state after the last time (``Z`` of a continuation)
             kind = nodes[k].kind
