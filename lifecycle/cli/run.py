@@ -147,16 +147,8 @@ def run(
     """
     from ..outputs import check_folder, provenance
     from ..runner import run_scenarios, write_results
-    from ..scenarios import parse_assignments
-
     # the files' and --set's problems, reported together
-    model, scens, problems = _load(scenarios, model_path)
-    try:
-        extra = parse_assignments(assignments, model)
-    except ScenarioError as exc:
-        problems += exc.problems
-    if problems:
-        raise ScenarioError(problems)
+    model, scens, extra = _load_with_set(scenarios, model_path, assignments)
     names = _resolve_vars(model, split_names(variables))
     _check_runs(model, scens, names, final_time=final_time, time_step=time_step)
     scens = labelled(scens, extra, merge=False)  # a --set run is not "baseline"
