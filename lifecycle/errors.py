@@ -25,6 +25,7 @@ The root itself is never raised: every raise names what went wrong by its class.
     ├── CheckError(ValueError)                    a behaviour check that cannot run as set up
     ├── UnsupportedFunctionError(NotImplementedError)  a construct the batch engine lacks
     └── SimulationError(RuntimeError)             exit code 1: a run that started and failed
+        └── ConvergenceError(SimulationError)     ... a fit that ran and did not converge
 """
 
 from __future__ import annotations
@@ -178,6 +179,11 @@ class SimulationError(LifecycleError, RuntimeError):
     """A run that started but failed (NaN, overflow, engine failure). Exit code 1."""
 
     exit_code = 1
+
+
+class ConvergenceError(SimulationError):
+    """A fit that ran but did not converge (an iteration limit, a stalled search). Exit
+    code 1; the command line writes the fit's files first, for inspection."""
 
 
 class OutputError(DataError):

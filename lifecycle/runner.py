@@ -91,7 +91,9 @@ def _run_one(model, runner, scenario, params, overrides, variables) -> pd.DataFr
     )
     res = runner.run(checked, 1, columns, settings)
     values = np.column_stack([res.values[name][0] for name in columns])  # a copy, owned
-    out = pd.DataFrame(values, index=pd.Index(res.time, name="time"), columns=columns)
+    cal = getattr(scenario, "calendar", None)  # [calendar]: times in calendar years
+    time = res.time if cal is None else cal.years(res.time)
+    out = pd.DataFrame(values, index=pd.Index(time, name="time"), columns=columns)
     finite = np.isfinite(values).all(axis=0)
     bad = [c for c, ok in zip(columns, finite, strict=True) if not ok]
     if bad:
@@ -273,7 +275,9 @@ def write_results(
             files[s.name] = path.name
         write_tidy_csv(results, tmp / "combined.csv")
         keyvars = [v for v in KEY_VARIABLES if v in columns] or columns[:6]
-        summary_table(results, keyvars, baseline=baseline).to_csv(
+        zeros = {getattr(s.calendar, "year_zero", 0.0) for s in scenarios}  # [calendar]s
+        years = tuple(y + (min(zeros) if len(zeros) == 1 else 0.0) for y in (20, 40, 60))
+        summary_table(results, keyvars, baseline=baseline, years=years).to_csv(
             tmp / "summary.csv", index=False, float_format="%.6g"
         )
         figvars = [v for v in (figure_variables or FIGURE_VARIABLES) if v in columns]

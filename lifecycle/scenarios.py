@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ._names import did_you_mean
 from ._readers import MAX_PROBLEMS, line_of, read_text, read_toml, resolve
+from .calendar import annotate, model_time, read_calendar
 from .errors import (
     LifecycleError,
     ModelFileError,
@@ -30,7 +31,7 @@ from .errors import (
 from .limits import RUN_KEYS, run_table, settings_problems
 from .model import Model, load_model, not_a_parameter, setting_key
 
-TOP_KEYS = ("name", "description", "extends", "model", "params", "run")
+TOP_KEYS = ("name", "description", "extends", "model", "params", "run", "calendar")
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Scenario:
     time_step: float | None = None
     saveper: float | None = None
     sha256: str = ""
+    calendar: object = None  # a lifecycle.calendar.Calendar: model time 0's year, or None
 
     @property
     def run_settings(self) -> dict[str, float]:
@@ -308,8 +310,10 @@ def _load_parent(path: Path, data: dict, text: str, model, problems, chain):
     return _load(ppath, model, problems, (*chain, resolve(path)))
 
 
-def _read_params(data: dict, text: str, where: str, model: Model, problems, params: dict):
-    """Check the ``[params]`` table into ``params`` (which holds the inherited values)."""
+def _read_params(data: dict, text: str, where: str, model: Model, problems, parent):
+    """The ``[params]`` table, checked, over the inherited values; and the calendar."""
+    cal = read_calendar(data, text, where, problems, parent)
+    params = dict(getattr(parent, "params", {}))
     raw = data.get("params", {})
     if not isinstance(raw, dict):
         problems.append(Problem(where, "[params] must be a table", line_of(text, "params")))
@@ -329,9 +333,9 @@ def _read_params(data: dict, text: str, where: str, model: Model, problems, para
             )
             break
         line = line_of(text, name, "params")
-        pair, problem = check_param(model, name, value, where, line)
+        pair, problem = check_param(model, name, model_time(model, cal, name, value), where, line)
         if problem:
-            problems.append(problem)
+            problems.append(annotate(problem, model, cal, name, value))  # a date as a year
         elif pair:
             if pair[0] in first:
                 spelling, at = first[pair[0]]
@@ -347,7 +351,7 @@ def _read_params(data: dict, text: str, where: str, model: Model, problems, para
                 continue
             first[pair[0]] = (name, line)
             params[pair[0]] = pair[1]
-    return params
+    return params, cal
 
 
 def _run_settings(data: dict, text: str, where: str, model: Model, inherited, problems):
@@ -386,13 +390,13 @@ def _load(path: Path, model: Model | None, problems: list[Problem], chain: tuple
         return None, model
     parent, model = _load_parent(path, data, text, model, problems, chain)
     model = model or load_model()
-    params = _read_params(data, text, where, model, problems, dict(parent.params if parent else {}))
+    params, cal = _read_params(data, text, where, model, problems, parent)
     settings = _run_settings(
         data, text, where, model, parent.run_settings if parent else {}, problems
     )
     name = data.get("name") if isinstance(data.get("name"), str) else path.stem
     desc = data.get("description") if isinstance(data.get("description"), str) else ""
-    scen = Scenario(name, desc, path, params, model.path, sha256=sha, **settings)
+    scen = Scenario(name, desc, path, params, model.path, sha256=sha, calendar=cal, **settings)
     return scen, model
 
 

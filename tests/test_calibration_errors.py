@@ -199,3 +199,26 @@ def test_cli_writes_the_scenario_the_figure_and_the_summary(tmp_path):
     assert names == [".lifecycle-manifest.json", "fitted.png", "fitted.toml", "fitted.txt"]
     assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
     assert '"market size" = 3894' in out.read_text(encoding="utf-8")  # 38,942 (SOURCES.md)
+
+
+def test_cli_a_fit_that_does_not_converge_exits_1_through_the_error_tree(tmp_path, monkeypatch):
+    """Before: ``ctx.exit(1)`` inside the command, past the group's error mapping. Now a
+    :class:`ConvergenceError` (a SimulationError, exit code 1) that the group prints, after
+    the fit's files are written."""
+    from functools import partial
+
+    import lifecycle.cli.calibrate as command
+    from lifecycle.errors import ConvergenceError, SimulationError
+
+    assert issubclass(ConvergenceError, SimulationError) and ConvergenceError.exit_code == 1
+    # a real fit stopped by its evaluation limit (scipy's max_nfev), through the command
+    monkeypatch.setattr(command, "calibrate", partial(command.calibrate, options={"max_nfev": 2}))
+    from lifecycle.cli import cli
+
+    out = tmp_path / "fitted.toml"
+    args = ["calibrate", str(TV), *SALES, *GOOD, "--param", "imitation coefficient=0.05:2",
+            "--method", "least_squares", "--time-step", "0.25", "-o", str(out)]  # fmt: skip
+    result = CliRunner().invoke(cli, args)  # the group: its handler maps the error
+    assert result.exit_code == 1, result.output
+    assert "error: the fit did not converge" in result.stderr and "fix:" in result.stderr
+    assert "Traceback" not in result.output and out.is_file()  # written for inspection

@@ -155,7 +155,10 @@ def test_dates_are_in_calendar_years_and_fitted_without_gradients(cluster, shock
     assert fit.method == "differential_evolution"
     assert any("gradient is zero" in n for n in fit.diagnostics())
     assert fit.params["disruptive shock year"] == pytest.approx(2005.0, abs=DT)  # 1960 + 45
-    assert fit.ci_method["disruptive shock year"].startswith("none")
+    # noise-free data: the profile (refits at every time step) pins the date to its step
+    lo, hi = fit.ci["disruptive shock year"]
+    assert fit.ci_method["disruptive shock year"].startswith("profile likelihood")
+    assert lo <= 2005.0 <= hi and hi - lo <= 2 * DT
     assert fit.constants()["disruptive shock year"] == pytest.approx(45.0, abs=DT)
     with pytest.raises(CalibrationError, match="gradient is zero and least squares cannot"):
         calibrate(
@@ -163,7 +166,42 @@ def test_dates_are_in_calendar_years_and_fitted_without_gradients(cluster, shock
         )  # fmt: skip
 
 
-def test_fitted_scenario_writes_dates_in_model_time_with_their_year(cluster, shocked, tmp_path):
+def test_a_date_gets_a_profile_interval_inside_its_bounds(cluster, shocked):
+    """Before: a date had no interval outside MCMC ("none (a date: no gradient)"). Now the
+    profile likelihood: the date on a grid of time steps, the other parameters refitted at
+    each point. With noisy data the interval covers the true year and has width; a date the
+    data cannot see (an exit after the record) gets the whole range, marked as reaching
+    both bounds."""
+    rng = np.random.default_rng(7)
+    data = shocked[["Employment"]].copy()
+    data["Employment"] *= 1 + 0.03 * rng.standard_normal(len(data))
+    bounds = {"disruptive shock year": (2000.0, 2010.0, 2003.0), "startup rate": (0.05, 0.2)}
+    fit = calibrate(
+        cluster, data, bounds, scenario={"disruptive shock size": 0.5}, spin_up=30,
+        time_step=DT, options={"maxiter": 12, "popsize": 8}, seed=1,
+    )  # fmt: skip
+    lo, hi = fit.ci["disruptive shock year"]
+    assert 2000.0 <= lo <= 2005.0 <= hi <= 2010.0 and hi - lo >= DT
+    assert fit.ci_method["disruptive shock year"].startswith("profile likelihood")
+    table = fit.profiles["disruptive shock year"]
+    assert table["sum of squares"].min() <= 2 * fit.cost * (1 + 1e-6)  # the fit is on it
+    assert table["inside"].sum() < len(table)  # the data do rule years out
+    blind = calibrate(
+        cluster, data, {"large firm exit year": (2031.0, 2040.0), "startup rate": (0.05, 0.2)},
+        scenario={"disruptive shock size": 0.5, "disruptive shock year": 45.0}, spin_up=30,
+        time_step=DT, options={"maxiter": 3, "popsize": 5},
+    )  # fmt: skip
+    assert blind.ci["large firm exit year"] == (2031.0, 2040.0)
+    assert "reaches the low and high bound" in blind.ci_method["large firm exit year"]
+
+
+def test_fitted_scenario_has_a_calendar_and_dates_in_years(cluster, shocked, tmp_path):
+    """Before: the fitted scenario wrote dates in model time with the year in a comment, and
+    ``lifecycle run`` of it reported model time. Now it has a ``[calendar]``: dates are
+    years, and the run, its stages and its summary are in calendar years."""
+    from click.testing import CliRunner
+
+    from lifecycle.cli import cli
     from lifecycle.scenarios import load_scenario
 
     held = {
@@ -176,10 +214,26 @@ def test_fitted_scenario_writes_dates_in_model_time_with_their_year(cluster, sho
     )  # fmt: skip
     path = fit.to_scenario(tmp_path / "region.toml")
     text = path.read_text(encoding="utf-8")
-    assert '"disruptive shock year" = 45.0  # the year 2005' in text
+    assert "[calendar]\nyear_zero = 1960.0" in text
+    assert '"disruptive shock year" = 2005.0  # the year (model time 45)' in text
     scenario = load_scenario(path)
-    assert scenario.params["disruptive shock year"] == 45.0
+    assert scenario.params["disruptive shock year"] == 45.0  # model time, as the model runs
+    assert scenario.calendar.year_zero == 1960.0
     assert scenario.final_time >= 70.0  # the run reaches the last data year (2030)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["run", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(next(out.glob("region*.csv")), index_col=0)
+    assert table.index[0] == 1960.0 and table.index[-1] == pytest.approx(2030.0)
+    employment = table["Employment"]
+    dip = employment.loc[2004:2012]
+    assert dip.idxmax() < dip.idxmin()  # the shock (2005) shows in calendar years
+    summary = pd.read_csv(out / "summary.csv")
+    assert {"at 1980", "at 2000", "at 2020"} <= set(summary.columns)
+    assert summary["time of peak"].between(1960, 2030).all()
+    # evaluating the written scenario reproduces the fit (dates converted back)
+    again = evaluate(cluster, shocked[["Employment"]], scenario=path, time_step=DT)
+    assert again.r2["Employment"] == pytest.approx(fit.r2["Employment"], abs=1e-9)
 
 
 def test_one_tied_value_sets_several_constants_with_offsets(cluster):

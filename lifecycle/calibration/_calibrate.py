@@ -94,6 +94,13 @@ def _start(model: Model, start, scenario, spin_up):
     return scenario, at - model.control["initial_time"], at
 
 
+def _year_zero(scen, data) -> float:
+    """The calendar year of model time 0 without a spin-up: the scenario's ``[calendar]``,
+    else the data's ``time_offset`` (model time = the data's own index)."""
+    cal = getattr(scen, "calendar", None)
+    return float(cal.year_zero if cal is not None else data.attrs.get("time_offset", 0.0))
+
+
 def _enough(series, fitted) -> None:
     n_obs = sum(s.times.size for s in series)
     k = sum(p.vary for p in fitted)
@@ -152,7 +159,7 @@ def prepare(
         defaults,
         first=first,
         last=last,
-        data_offset=float(data.attrs.get("time_offset", 0.0)),
+        data_offset=_year_zero(scen, data),
         spin_up=spin_up,
         initial=initial,
         time_step=dt,

@@ -13,9 +13,10 @@ def to_scenario(result, path: str | os.PathLike, *, name: str | None = None) -> 
     """Write a TOML scenario with the fitted values (the posterior median for MCMC) and
     the fixed ones, and return its path.
 
-    Scenarios run in model time, so a date is written as the year minus ``year_zero``
-    with the calendar year beside it in a comment; the intervals and the calendar are
-    recorded in the description and the header.
+    With a calendar (``result.calendar``), the file has a ``[calendar]`` table (the year of
+    model time 0) and dates are written in calendar years, so ``lifecycle run`` reports
+    the fitted run in calendar years; the intervals are recorded in the description and
+    the header.
     """
     path = Path(path)
     source = result.data.attrs.get("source") if result.data is not None else None
@@ -43,9 +44,16 @@ def to_scenario(result, path: str | os.PathLike, *, name: str | None = None) -> 
         for p, group in result.setup.members.items():
             if p in result.setup.dates:
                 dates.update(c for c, _ in group)
+    if result.calendar:  # dates as years; lifecycle run then reports calendar years
+        lines[-1:] = ["[calendar]", f"year_zero = {float(result.year_zero)!r}", "", "[params]"]
     for k, v in result.constants().items():
-        note = f"  # the year {v + result.year_zero:.6g}" if k in dates and result.calendar else ""
-        lines.append(f"{_toml_str(k)} = {float(v)!r}{note}")
+        if k in dates and result.calendar:
+            v = v + result.year_zero
+            lines.append(
+                f"{_toml_str(k)} = {float(v)!r}  # the year (model time {v - result.year_zero:.6g})"
+            )
+        else:
+            lines.append(f"{_toml_str(k)} = {float(v)!r}")
     lines += ["", "[run]", f"time_step = {float(result.time_step)!r}"]
     final = result.final_time
     if result.setup is not None and (result.setup.spin_up is not None or SPIN_UP in result.params):

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ._objective import Objective
+from ._profile import profile_intervals
 from ._result import CalibrationResult
 from ._search import Outcome
 from ._setup import Setup
@@ -74,6 +75,8 @@ def report(obj: Objective, setup: Setup, outcome: Outcome, intervals, n_boot, se
         result.bands = bands(obj, setup, samples, chain, seed)
     elif k:
         _intervals(result, obj, x, frozen, intervals, n_boot, seed)
+        if frozen.any() and intervals != "linear":
+            profile_intervals(result, obj, x, frozen)
     result.nfev = obj.runs
     return result
 

@@ -32,6 +32,8 @@ ACCEPTANCE = (0.15, 0.7)  # acceptance fractions outside this range are flagged
 def _fmt(x: float) -> str:
     if x is None or not np.isfinite(x):
         return "-" if x is None or np.isnan(x) else ("inf" if x > 0 else "-inf")
+    if 1000 <= abs(x) < 10000:  # a year: 2004.75, not 2005
+        return f"{x:.6g}"
     return f"{x:.4g}"
 
 
@@ -110,6 +112,8 @@ class CalibrationResult:
     sd: dict[str, float] | None = None
     bands: dict | None = field(default=None, repr=False)
     bootstrap: pd.DataFrame | None = field(default=None, repr=False)
+    #: parameter -> its profile (value, refitted sum of squares, inside the 95 % interval)
+    profiles: dict = field(default_factory=dict, repr=False)
     least_squares: dict[str, float] | None = None
 
     @classmethod

@@ -16,7 +16,7 @@ import click
 
 from ..calibration import ENGINES, METHODS, IdentifiabilityWarning, calibrate, evaluate
 from ..data import read_data
-from ..errors import CalibrationError
+from ..errors import CalibrationError, ConvergenceError
 from ..inputs import resolve_model
 from ..model import load_model
 from ..outputs import atomic_files, check_files, save_figure
@@ -69,6 +69,17 @@ def _targets(output: Path, mcmc: bool) -> list[Path]:
             output.with_name(output.stem + "-posterior.png"),
         ]
     return out
+
+
+def _report(summary: str, caught, targets) -> None:
+    """The summary on stdout; warnings not in it and the files written on stderr."""
+    click.echo(summary)
+    others = dict.fromkeys(
+        str(w.message) for w in caught if not issubclass(w.category, IdentifiabilityWarning)
+    )
+    for message in others:  # the diagnostics are in the summary already
+        click.secho(f"warning: {message}", fg="yellow", err=True)
+    click.echo("wrote " + ", ".join(str(p) for p in targets), err=True)
 
 
 def _start_option(text, scenario, spin_up):
@@ -321,13 +332,9 @@ def calibrate_command(
         if mcmc:
             fit.write_samples(staged[3])
             save_figure(fit.plot_posterior(), staged[4])
-    click.echo(summary)
-    others = dict.fromkeys(
-        str(w.message) for w in caught if not issubclass(w.category, IdentifiabilityWarning)
-    )
-    for message in others:  # the diagnostics are in the summary already
-        click.secho(f"warning: {message}", fg="yellow", err=True)
-    click.echo("wrote " + ", ".join(str(p) for p in targets), err=True)
-    if not fit.success:
-        click.secho(f"the fit did not converge: {fit.message}", fg="red", err=True)
-        click.get_current_context().exit(1)
+    _report(summary, caught, targets)
+    if not fit.success:  # the group's handler prints it and exits with its code, 1
+        raise ConvergenceError(
+            f"the fit did not converge: {fit.message} (the files were written for inspection; "
+            "fix: more starts (--starts), wider or better bounds, or fewer parameters)"
+        )
