@@ -203,17 +203,19 @@ def check_size(
     return steps
 
 
-def check_count(n, what: str = "n", minimum: int = 1) -> int:
-    """A whole number of runs (or samples) of at least ``minimum``: no bools, floats, NaN."""
+def check_count(n, what: str = "n", minimum: int = 1, error: type = ArgumentError) -> int:
+    """A whole number of runs (or samples, starts, levels) of at least ``minimum``: no bools,
+    floats, NaN. The one check and wording of every count a public function takes; ``error``
+    is the caller's error class (a subclass of :class:`~lifecycle.errors.LifecycleError`)."""
     if (
         isinstance(n, bool)
         or not isinstance(n, int)
         and not (hasattr(n, "__index__") and not isinstance(n, float))
     ):
-        raise ArgumentError(f"{what} must be a whole number >= {minimum}, not {n!r}")
+        raise error(f"`{what}` must be a whole number >= {minimum}, not {n!r}")
     n = int(n)
     if n < minimum:
-        raise ArgumentError(f"{what} must be a whole number >= {minimum}, not {n}")
+        raise error(f"`{what}` must be a whole number >= {minimum}, not {n}")
     return n
 
 

@@ -376,21 +376,30 @@ class Model:
         return out
 
 
+def setting_key(name: str) -> str | None:
+    """The keyword (``final_time``) of a control variable, None for any other name."""
+    return name.lower().replace(" ", "_") if name in CONTROL else None
+
+
+def not_a_parameter(name: str, what: str = "a parameter") -> str:
+    """The one wording for a control variable given where constants go (a run's
+    parameters, a scenario's [params], a constant to fit): the fix is the caller's."""
+    return f"'{name}' is a simulation setting, not {what}"
+
+
 def refuse_settings(checked: dict[str, float], where: str) -> dict[str, float]:
     """``checked`` unchanged, or a SettingsError when it sets a control variable: a run's
     time settings are keywords (``final_time=``), not parameters; they were silently
     ignored (issue 8)."""
     given = [n for n in CONTROL if n in checked]
     if given:
-        key = given[0].lower().replace(" ", "_")
+        key = setting_key(given[0])
         how = (
             f"pass {key}= to the run, or set {key} in a scenario's [run] table"
             if key != "initial_time"
             else "INITIAL TIME cannot be changed"
         )
-        raise SettingsError(
-            f"{where}: '{given[0]}' is a simulation setting, not a parameter ({how})"
-        )
+        raise SettingsError(f"{where}: {not_a_parameter(given[0])} ({how})")
     return checked
 
 

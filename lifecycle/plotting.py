@@ -272,7 +272,7 @@ def plot_scenarios(
         ncols = 1 if n == 1 else 2 if n <= 4 else 3
         nrows = math.ceil(n / ncols)
         width = 4.8 * ncols + 0.4 if n > 1 else 6.4
-        fig = Figure(figsize=(width, 2.9 * nrows + 1.3), layout="constrained")
+        fig = Figure(figsize=(width, 2.9 * nrows + 1.3))
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         for ax in axes[n:]:
             fig.delaxes(ax)
@@ -298,27 +298,70 @@ def plot_scenarios(
             for ax in axes[:n]:
                 ax.set_xlim(tmin, tmax)
 
-        handles = [Line2D([], [], **styles[name]) for name in order]
-        # As many columns as fit the width (about 0.07 inch a character at 8.5 pt).
-        item = 0.7 + 0.07 * max(len(name) for name in order)
-        ncol = max(1, min(len(order), int(width // item)))
-        fig.legend(handles, order, loc="outside lower center", ncols=ncol, title="Scenario")
-        shown = [s for s in STAGE_COLORS if any(st.name == s for st in stages or ())]
-        shown += sorted({st.name for st in stages or ()} - set(STAGE_COLORS))
-        if shown:
-            patches = [Patch(facecolor=STAGE_COLORS.get(s, "#eeeeee"), label=s) for s in shown]
-            fig.legend(
-                patches,
-                shown,
-                loc="outside right upper",
-                title=f"Stage of\n{base or baseline}",
-            )
+        below, beside = _legends(fig, order, styles, stages, width, base or baseline)
         if title is None:
             kind = "% difference from" if relative else "difference from"
             what = variables[0] if n == 1 else "Scenarios"
             title = f"{what}: {kind} {base}" if diff else what if n == 1 else "Scenarios compared"
-        fig.suptitle(title, fontweight="bold", fontsize=11)
+        suptitle = fig.suptitle(title, fontweight="bold", fontsize=11)
+        _arrange(fig, axes[:n], suptitle, below, beside)
     return fig
+
+
+def _legends(fig: Figure, order, styles, stages, width: float, base: str):
+    """The scenarios' legend below the panels and the stages' legend right of them (or
+    None when nothing is shaded)."""
+    handles = [Line2D([], [], **styles[name]) for name in order]
+    # As many columns as fit the width (about 0.07 inch a character at 8.5 pt).
+    item = 0.7 + 0.07 * max(len(name) for name in order)
+    ncol = max(1, min(len(order), int(width // item)))
+    below = fig.legend(handles, order, loc="lower center", ncols=ncol, title="Scenario")
+    shown = [s for s in STAGE_COLORS if any(st.name == s for st in stages or ())]
+    shown += sorted({st.name for st in stages or ()} - set(STAGE_COLORS))
+    if not shown:
+        return below, None
+    patches = [Patch(facecolor=STAGE_COLORS.get(s, "#eeeeee"), label=s) for s in shown]
+    return below, fig.legend(patches, shown, loc="upper right", title=f"Stage of\n{base}")
+
+
+def _arrange(fig: Figure, axes, suptitle, below=None, beside=None) -> None:
+    """Place the panels as constrained layout does, in one measuring pass instead of its
+    two plus a full draw: each column gets the widest left and right decorations (tick
+    labels, axis labels) of its panels, each row the tallest above and below (titles,
+    x labels), and the panels share the rest equally, between the suptitle at the top,
+    the legend ``below`` at the bottom and the legend ``beside`` at the right."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    width, height = fig.bbox.width, fig.bbox.height
+    pad = 3 / 72 * fig.dpi  # constrained layout's w_pad and h_pad
+    nrows, ncols = axes[0].get_subplotspec().get_gridspec().get_geometry()
+    left, right, top, bottom = [0.0] * ncols, [0.0] * ncols, [0.0] * nrows, [0.0] * nrows
+    cells = []
+    for ax in axes:
+        spec = ax.get_subplotspec()
+        r, c = spec.rowspan.start, spec.colspan.start
+        cells.append((ax, r, c))
+        tight, box = ax.get_tightbbox(renderer, for_layout_only=True), ax.bbox
+        left[c], right[c] = max(left[c], box.x0 - tight.x0), max(right[c], tight.x1 - box.x1)
+        bottom[r], top[r] = max(bottom[r], box.y0 - tight.y0), max(top[r], tight.y1 - box.y1)
+    x0, x1, y0, y1 = pad, width - pad, pad, height - pad
+    if suptitle is not None:
+        suptitle.set_y(1 - pad / height)
+        y1 = suptitle.get_window_extent(renderer).y0 - pad
+    if below is not None:
+        y0 = below.get_window_extent(renderer).y1 + pad
+    if beside is not None:
+        x1 = beside.get_window_extent(renderer).x0 - pad
+    gap = 2 * pad  # between panels: their pads, as in constrained layout
+    w = (x1 - x0 - sum(left) - sum(right) - gap * (ncols - 1)) / ncols
+    h = (y1 - y0 - sum(top) - sum(bottom) - gap * (nrows - 1)) / nrows
+    if w <= 0 or h <= 0:  # decorations larger than the figure: leave the default grid
+        return
+    for ax, r, c in cells:
+        x = x0 + sum(left[: c + 1]) + sum(right[:c]) + c * (w + gap)
+        y = y1 - sum(top[: r + 1]) - sum(bottom[:r]) - r * (h + gap) - h
+        ax.set_position([x / width, y / height, w / width, h / height])
 
 
 def plot_variable(

@@ -6,9 +6,7 @@ Everything the command line does is a function here, so scripts can do the same.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -120,18 +118,6 @@ def _failure(model, scenario, out: pd.DataFrame, bad: list[str], checked) -> str
     )
 
 
-@contextmanager
-def _progress(n: int, label: str):
-    """A progress bar on stderr when it is a terminal and there is more than one item."""
-    if n > 1 and sys.stderr.isatty():
-        import click
-
-        with click.progressbar(length=n, label=label, file=sys.stderr) as bar:
-            yield bar.update
-    else:
-        yield lambda _k: None
-
-
 def run_scenarios(
     model: Model,
     scenarios: Sequence[Scenario],
@@ -147,16 +133,15 @@ def run_scenarios(
     """Run each scenario from a fresh state; results keyed by scenario name, in order.
 
     The engine is built once for all of them (see :func:`run` for ``engine``).
+    ``on_done(scenario)`` is called after each run (the command line's progress bar).
     """
     overrides = {"final_time": final_time, "time_step": time_step, "saveper": saveper}
     runner = engines.engine(engine, model)
     out: dict[str, pd.DataFrame] = {}
-    with _progress(len(scenarios), "running scenarios") as tick:
-        for s in scenarios:
-            out[s.name] = _run_one(model, runner, s, params, overrides, variables)
-            tick(1)
-            if on_done:
-                on_done(s)
+    for s in scenarios:
+        out[s.name] = _run_one(model, runner, s, params, overrides, variables)
+        if on_done:
+            on_done(s)
     return out
 
 

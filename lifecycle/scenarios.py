@@ -29,7 +29,7 @@ from .errors import (
     UnknownParameterError,
 )
 from .limits import RUN_KEYS, run_table, settings_problems
-from .model import CONTROL, Model, load_model
+from .model import Model, load_model, not_a_parameter, setting_key
 
 TOP_KEYS = ("name", "description", "extends", "model", "params", "run", "calendar")
 
@@ -94,11 +94,10 @@ def check_param(
             line,
             "set one of the constants it depends on (see `lifecycle params`)",
         )
-    if const.name in CONTROL:
-        key = const.name.lower().replace(" ", "_")
+    if (key := setting_key(const.name)) is not None:
         return None, Problem(
             where,
-            f"'{const.name}' is a simulation setting, not a parameter of {model.name}",
+            not_a_parameter(const.name, f"a parameter of {model.name}"),
             line,
             (
                 f"set {key} in the scenario's [run] table"

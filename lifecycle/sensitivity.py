@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 
 from ._ensemble import ensemble
 from .errors import MetricError, SensitivityError, SimulationError
-from .limits import check_ensemble, check_seed
+from .limits import check_count, check_ensemble, check_seed
 from .metrics import Metric, parse_metric, parse_metrics
 from .outputs import save_figure, versions, write_atomically, write_csv, write_json
 from .uncertain import Provenance, UncertainSpec
@@ -199,9 +199,7 @@ def _evaluate(model, scenario, spec, unit, metrics, timings) -> tuple:
 
 
 def _check_size(n, name: str, minimum: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < minimum:
-        raise SensitivityError(f"`{name}` must be a whole number >= {minimum}, not {n!r}")
-    return int(n)
+    return check_count(n, name, minimum, SensitivityError)
 
 
 def _base(model, scenario, spec, **kw) -> dict:

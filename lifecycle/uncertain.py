@@ -52,6 +52,7 @@ from scipy.stats import qmc
 from ._names import did_you_mean
 from ._readers import line_of, read_text  # one reader: BOM, Latin-1, binary, links
 from .errors import ArgumentError, LifecycleError, Problem, ScenarioError, UnknownParameterError
+from .limits import check_count
 
 DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # dist: (required fields, optional fields)
@@ -163,10 +164,9 @@ class UncertainSpec:
         n : number of runs (at least 1).
         seed : seed of the numpy Generator; the same seed gives the same samples.
         """
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ArgumentError(f"`n` must be a positive whole number of runs, not {n!r}")
+        n = check_count(n, "n")
         lhs = qmc.LatinHypercube(d=len(self.params), rng=np.random.default_rng(seed))
-        return self.transform(lhs.random(int(n)))
+        return self.transform(lhs.random(n))
 
     def replaced(self, scenario) -> list[str]:
         """Constants the scenario sets that this spec replaces by a distribution."""

@@ -168,7 +168,7 @@ def test_api_bad_arguments_name_the_argument(bass):
     bounds = {"market size": (100, 5000)}
     with pytest.raises(CalibrationError, match="`method` must be one of"):
         calibrate(bass, data, bounds, method="nelder-mead")
-    with pytest.raises(CalibrationError, match="`starts` must be a positive integer"):
+    with pytest.raises(CalibrationError, match="`starts` must be a whole number >= 1"):
         calibrate(bass, data, bounds, starts=0)
     with pytest.raises(CalibrationError, match="`weights` must be a dict or one of"):
         calibrate(bass, data, bounds, weights="max")

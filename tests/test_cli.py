@@ -861,6 +861,9 @@ class _Terminal(io.StringIO):
 
 @pytest.mark.parametrize(("tty", "n"), [(True, 2), (False, 2), (True, 1)])
 def test_progress_bar_only_on_a_terminal_for_several_scenarios(monkeypatch, capsys, tty, n):
+    """The bar is the command line's (lifecycle.cli.progress, fed by run_scenarios'
+    on_done); the library itself never writes to stderr."""
+    from lifecycle.cli import progress
     from lifecycle.runner import run_scenarios
     from lifecycle.scenarios import Scenario
 
@@ -868,8 +871,14 @@ def test_progress_bar_only_on_a_terminal_for_several_scenarios(monkeypatch, caps
     monkeypatch.setattr(sys, "stderr", err)
     model = load_model(NAN_MODEL)
     scens = [Scenario(name=f"s{k}", params={"Fail Time": 50.0 + k}) for k in range(n)]
-    results = run_scenarios(model, scens, final_time=2)
-    assert list(results) == [s.name for s in scens]
+    assert list(run_scenarios(model, scens, final_time=2)) == [s.name for s in scens]
+    assert err.getvalue() == ""  # a script's stderr is left alone
+    done = []
+    with progress(n, "running scenarios") as tick:
+        results = run_scenarios(
+            model, scens, final_time=2, on_done=lambda s: (done.append(s), tick(s))
+        )
+    assert list(results) == [s.name for s in scens] and done == scens
     assert ("running scenarios" in err.getvalue()) == (tty and n > 1)
     assert capsys.readouterr().out == ""  # stdout stays clean
 

@@ -186,3 +186,31 @@ def test_user_mistakes_raise_data_error(results, tmp_path):
         plot_scenarios({}, ["Firms"])
     with pytest.raises(DataError, match=r"use \.png, \.svg or \.pdf"):
         save_figure(plot_variable(results, "Firms"), tmp_path / "figure.jpg")
+
+
+@pytest.mark.parametrize("n", [1, 3, 7])
+def test_the_layout_overlaps_nothing_and_stays_inside_the_figure(results, n):
+    """The one-pass layout (no constrained layout): the panels with their labels, the
+    suptitle and both legends are pairwise apart and inside the figure, and the panels
+    share the space equally."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    def widen(df):
+        return df.assign(**{f"V{i}": df["Firms"] * i for i in range(7)})
+
+    data = {k: widen(df) for k, df in results.items()}
+    names = [f"V{i}" for i in range(n)]
+    fig = plot_scenarios(data, names, stages=STAGES, title="a title" if n > 1 else None)
+    assert fig.get_layout_engine() is None
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    boxes = [ax.get_tightbbox(renderer, for_layout_only=True) for ax in fig.axes]
+    boxes += [leg.get_window_extent(renderer) for leg in fig.legends]
+    boxes.append(fig.get_suptitle() and fig._suptitle.get_window_extent(renderer))
+    boxes = [b for b in boxes if b]
+    assert len(boxes) == n + 3
+    for k, a in enumerate(boxes):
+        assert a.x0 >= 0 and a.y0 >= 0 and a.x1 <= fig.bbox.width and a.y1 <= fig.bbox.height
+        for b in boxes[k + 1 :]:
+            assert not a.overlaps(b), (a, b)
+    sizes = {(round(ax.bbox.width, 6), round(ax.bbox.height, 6)) for ax in fig.axes}
+    assert len(sizes) == 1

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CalibrationError
+from ..limits import check_count
 from ..model import Model, load_model
 from . import _optimise as opt
 from ._objective import Objective
@@ -315,13 +316,10 @@ def calibrate(
         raise CalibrationError(f"`method` must be one of {METHODS}, got {method!r}")
     if intervals not in INTERVALS:
         raise CalibrationError(f"`intervals` must be one of {INTERVALS}, got {intervals!r}")
-    if starts is not None and (
-        isinstance(starts, bool) or not isinstance(starts, int) or starts < 1
-    ):
-        raise CalibrationError(f"`starts` must be a positive integer, got {starts!r}")
+    if starts is not None:
+        check_count(starts, "starts", 1, CalibrationError)
     for name, value in (("steps", steps), ("bootstrap_samples", bootstrap_samples)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise CalibrationError(f"`{name}` must be a positive integer, got {value!r}")
+        check_count(value, name, 1, CalibrationError)
     setup = prepare(
         model, data, params, scenario=scenario, ties=ties, spin_up=spin_up, start=start,
         weights=weights, flows=flows, period=period, time_step=time_step,

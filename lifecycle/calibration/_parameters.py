@@ -15,7 +15,7 @@ from typing import Any
 
 from .._names import canonical
 from ..errors import CalibrationError
-from ..model import CONTROL, Model
+from ..model import Model, not_a_parameter, setting_key
 
 SPIN_UP = "spin up"  # the pseudo-parameter: years simulated before the first data year
 
@@ -239,9 +239,9 @@ def parameters(
             const = model.resolve_constant(raw_name)  # UnknownParameterError / NotAConstantError
             name, group, default = const.name, [(const.name, 0.0)], const.default
         for const_name, _ in group:
-            if const_name in CONTROL:
+            if setting_key(const_name) is not None:
                 raise CalibrationError.with_fix(
-                    f"'{const_name}' is a simulation setting, not a constant to fit",
+                    not_a_parameter(const_name, "a constant to fit"),
                     "pass time_step= or final_time=; to start the model earlier than the "
                     "data, spin_up= or the parameter 'spin up'",
                     "--time-step or --final-time; to start the model earlier than the data, "

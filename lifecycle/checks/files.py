@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .._readers import read_toml
+from .._readers import line_of, read_toml
 from ..errors import LifecycleError, Problem, ScenarioError
 from ..model import Model, load_model
 from ..scenarios import Scenario
@@ -123,16 +123,6 @@ def _blocks(text: str) -> list[tuple[int, dict[str, int]]]:
     return [b for b in out if "__other__" not in b[1]]
 
 
-def _top_line(text: str, key: str) -> int | None:
-    for no, line in enumerate(text.splitlines(), 1):
-        s = line.strip()
-        if s.startswith("["):
-            return None
-        if re.match(rf'^(?:"{re.escape(key)}"|{re.escape(key)})\s*=', s):
-            return no
-    return None
-
-
 def _read(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
     return read_toml(
         path, problems, "check file", 'each check is a [[check]] table of `key = "value"` lines'
@@ -217,13 +207,13 @@ def _top_level(f: Path, d: dict, text: str) -> tuple[list[Mapping], list[Problem
     """The file's ``[[check]]`` tables, and the problems of its top-level keys."""
     where = str(f)
     problems = [
-        Problem(where, f"unknown key `{key}`", _top_line(text, key), suggest_key(key, TOP_KEYS))
+        Problem(where, f"unknown key `{key}`", line_of(text, key), suggest_key(key, TOP_KEYS))
         for key in d
         if key not in TOP_KEYS
     ]
     for key in ("description", "model"):
         if key in d and not isinstance(d[key], str):
-            problems.append(Problem(where, f"`{key}` must be a text", _top_line(text, key), None))
+            problems.append(Problem(where, f"`{key}` must be a text", line_of(text, key), None))
     entries = d.get("check")
     if (
         not isinstance(entries, list)
@@ -234,7 +224,7 @@ def _top_level(f: Path, d: dict, text: str) -> tuple[list[Mapping], list[Problem
             Problem(
                 where,
                 "no [[check]] tables",
-                _top_line(text, "check"),
+                line_of(text, "check"),
                 'add [[check]] tables with name = "..." and condition = "..."',
             )
         )

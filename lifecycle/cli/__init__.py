@@ -26,6 +26,8 @@ example in its help and no traceback without further work.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
 
@@ -162,6 +164,57 @@ def force_option(f):
 
 def version_option(f):
     return click.version_option(__version__, "--version", prog_name="lifecycle")(f)
+
+
+def scenarios_argument(f=None, *, required: bool = True):
+    """The SCENARIOS arguments of the commands that run scenario files."""
+    deco = click.argument(
+        "scenarios", nargs=-1, required=required, type=click.Path(dir_okay=False, path_type=Path)
+    )
+    return deco if f is None else deco(f)
+
+
+def output_option(
+    help: str,
+    *,
+    default: str | None = None,
+    dest: str = "output",
+    kind: str | None = None,
+    required: bool = False,
+):
+    """``-o/--output``, the one output option: ``kind`` is "folder", "file" or None
+    (either, e.g. a figure file or a folder); ``default`` a path shown in the help."""
+    return click.option(
+        "-o",
+        "--output",
+        dest,
+        type=click.Path(path_type=Path, file_okay=kind != "folder", dir_okay=kind != "file"),
+        default=None if default is None else Path(default),
+        show_default=default is not None,
+        required=required,
+        help=help,
+    )
+
+
+def figure_format_option(f):
+    return click.option(
+        "--figure-format",
+        type=click.Choice(["png", "svg", "pdf"]),
+        default="png",
+        show_default=True,
+        help="Format of the figure files.",
+    )(f)
+
+
+@contextmanager
+def progress(n: int, label: str) -> Iterator[Callable[[object], None]]:
+    """A progress bar on stderr when it is a terminal and there is more than one item:
+    yields the function to call when an item is done."""
+    if n > 1 and sys.stderr.isatty():
+        with click.progressbar(length=n, label=label, file=sys.stderr) as bar:
+            yield lambda _item: bar.update(1)
+    else:
+        yield lambda _item: None
 
 
 def command_line() -> list[str]:

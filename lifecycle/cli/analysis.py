@@ -21,7 +21,15 @@ from ..montecarlo import monte_carlo
 from ..outputs import check_folder
 from ..sensitivity import morris, sobol
 from ..uncertain import load_uncertain
-from . import SEED, command_line, force_option, model_option, split_names, version_option
+from . import (
+    SEED,
+    command_line,
+    force_option,
+    model_option,
+    output_option,
+    split_names,
+    version_option,
+)
 
 
 def _model_and_scenario(scenario: Path, model_path: Path | None):
@@ -100,13 +108,7 @@ def _with_common(f):
     multiple=True,
     help="Variables to record (repeat or comma-separate; default: the stocks).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Output folder (default: results/montecarlo/<scenario>).",
-)
+@output_option("Output folder (default: results/montecarlo/<scenario>).")
 def montecarlo_command(scenario, uncertain, seed, model_path, fmt, force, n, variables, output):
     """Monte Carlo of SCENARIO: percentile bands (50/75/95/100 %) of sampled runs.
 
@@ -152,13 +154,7 @@ def montecarlo_command(scenario, uncertain, seed, model_path, fmt, force, n, var
 @click.option(
     "--levels", default=4, show_default=True, type=click.IntRange(min=2), help="Morris grid levels."
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Output folder (default: results/sensitivity/<scenario>-<method>).",
-)
+@output_option("Output folder (default: results/sensitivity/<scenario>-<method>).")
 def sensitivity_command(
     scenario,
     uncertain,

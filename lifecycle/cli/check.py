@@ -10,19 +10,23 @@ from pathlib import Path
 import click
 
 from ..errors import ScenarioError
-from . import command_line, force_option, model_option, version_option
+from . import (
+    command_line,
+    figure_format_option,
+    force_option,
+    model_option,
+    output_option,
+    version_option,
+)
 
 
 @click.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("results") / "checks",
-    show_default=True,
-    help="Output folder for checks.csv, checks.json and the figure.",
+@output_option(
+    "Output folder for checks.csv, checks.json and the figure.",
+    default="results/checks",
+    dest="outdir",
+    kind="folder",
 )
 @click.option(
     "--ensemble",
@@ -62,9 +66,7 @@ from . import command_line, force_option, model_option, version_option
     help="With --ensemble, a sampled constant a scenario changes: held at the scenario's "
     "value in every draw, or scaled (the draw times the scenario's change).",
 )
-@click.option(
-    "--figure-format", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True
-)
+@figure_format_option
 @force_option
 @model_option
 @version_option

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import click
 
-from . import command_line, force_option, model_option, split_names, version_option
+from . import (
+    command_line,
+    figure_format_option,
+    force_option,
+    model_option,
+    output_option,
+    scenarios_argument,
+    split_names,
+    version_option,
+)
 from .run import _load_or_fail
 
 
@@ -22,17 +31,12 @@ def _needs_simlin():
 
 
 @click.command("loops")
-@click.argument(
-    "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("results/loops"),
-    show_default=True,
-    help="Output folder, replaced whole (only if it is lifecycle's own output, or --force).",
+@scenarios_argument
+@output_option(
+    "Output folder, replaced whole (only if it is lifecycle's own output, or --force).",
+    default="results/loops",
+    dest="outdir",
+    kind="folder",
 )
 @click.option(
     "--vars",
@@ -50,9 +54,7 @@ def _needs_simlin():
     help="Compare only the loops that pass through VARIABLE (comma-separated: through any "
     "of them). Default: all scored loops.",
 )
-@click.option(
-    "--figure-format", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True
-)
+@figure_format_option
 @force_option
 @model_option
 @version_option
@@ -92,13 +94,7 @@ def loops_command(scenarios, outdir, variables, periods, through, figure_format,
     help="Draw one sector (a group of the .mdl); 'all' draws every sector and the overview "
     "into the folder -o. Default: the overview (stocks, flows and the named loops).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="A .svg or .png file (a folder with --sector all).",
-)
+@output_option("A .svg or .png file (a folder with --sector all).", required=True)
 @click.option(
     "--format",
     "fmt",
@@ -153,14 +149,7 @@ def _checked(path: Path) -> Path:
 
 
 @click.command("doc")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("results/model.html"),
-    show_default=True,
-    help="The HTML file to write.",
-)
+@output_option("The HTML file to write.", default="results/model.html", kind="file")
 @force_option
 @model_option
 @version_option
@@ -190,13 +179,7 @@ def doc_command(output, force, model_path):
 
 @click.command("export")
 @click.option("--xmile", "xmile", is_flag=True, required=True, help="Write XMILE (for Stella).")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="The file to write (.xmile, .stmx or .xml).",
-)
+@output_option("The file to write (.xmile, .stmx or .xml).", kind="file", required=True)
 @force_option
 @model_option
 @version_option

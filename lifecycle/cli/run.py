@@ -9,7 +9,18 @@ import click
 
 from ..errors import Problem, ScenarioError, SettingsError
 from ..model import Model
-from . import POSITIVE, command_line, force_option, model_option, split_names, version_option
+from . import (
+    POSITIVE,
+    command_line,
+    figure_format_option,
+    force_option,
+    model_option,
+    output_option,
+    progress,
+    scenarios_argument,
+    split_names,
+    version_option,
+)
 
 
 def set_option(f):
@@ -75,17 +86,11 @@ def _resolve_vars(model: Model, names: list[str] | None) -> list[str] | None:
 
 
 @click.command()
-@click.argument(
-    "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    type=click.Path(path_type=Path),
-    default=Path("results/run"),
-    show_default=True,
-    help="Output folder; replaced only if it holds an earlier lifecycle output.",
+@scenarios_argument
+@output_option(
+    "Output folder; replaced only if it holds an earlier lifecycle output.",
+    default="results/run",
+    dest="outdir",
 )
 @force_option
 @click.option(
@@ -105,9 +110,7 @@ def _resolve_vars(model: Model, names: list[str] | None) -> list[str] | None:
     show_default=True,
     help="Per-scenario file format.",
 )
-@click.option(
-    "--figure-format", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True
-)
+@figure_format_option
 @click.option(
     "--engine",
     type=click.Choice(["auto", "batch", "pysd"]),
@@ -144,30 +147,24 @@ def run(
     """
     from ..outputs import check_folder, provenance
     from ..runner import run_scenarios, write_results
-    from ..scenarios import parse_assignments
-
     # the files' and --set's problems, reported together
-    model, scens, problems = _load(scenarios, model_path)
-    try:
-        extra = parse_assignments(assignments, model)
-    except ScenarioError as exc:
-        problems += exc.problems
-    if problems:
-        raise ScenarioError(problems)
+    model, scens, extra = _load_with_set(scenarios, model_path, assignments)
     names = _resolve_vars(model, split_names(variables))
     _check_runs(model, scens, names, final_time=final_time, time_step=time_step)
     scens = labelled(scens, extra, merge=False)  # a --set run is not "baseline"
     inputs = [*scenarios, *(s.path for s in scens if s.path)]
     check_folder(outdir, force=force, inputs=inputs)  # before anything runs
-    results = run_scenarios(
-        model,
-        scens,
-        params=extra,
-        variables=names,
-        final_time=final_time,
-        time_step=time_step,
-        engine=engine,
-    )
+    with progress(len(scens), "running scenarios") as tick:
+        results = run_scenarios(
+            model,
+            scens,
+            params=extra,
+            variables=names,
+            final_time=final_time,
+            time_step=time_step,
+            engine=engine,
+            on_done=tick,
+        )
     argv = command_line()[1:]
     record = provenance(
         model,
@@ -268,9 +265,7 @@ def _check_runs(model: Model, scens, names, **overrides) -> None:
 
 
 @click.command()
-@click.argument(
-    "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
+@scenarios_argument
 @click.option(
     "--baseline",
     help="Scenario name drawn as the baseline (default: 'baseline' if present, else the first).",
@@ -289,13 +284,9 @@ def _check_runs(model: Model, scens, names, **overrides) -> None:
     is_flag=True,
     help="One figure per variable instead of a small-multiples grid.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=Path("results/compare"),
-    show_default=True,
-    help="A figure file (.png/.svg/.pdf) or a folder for figures and summary.csv.",
+@output_option(
+    "A figure file (.png/.svg/.pdf) or a folder for figures and summary.csv.",
+    default="results/compare",
 )
 @force_option
 @set_option
@@ -356,7 +347,7 @@ def compare(
 
 
 @click.command()
-@click.argument("scenarios", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@scenarios_argument(required=False)
 @click.option(
     "--vars",
     "variables",
