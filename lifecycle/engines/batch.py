@@ -39,7 +39,7 @@ from .._names import canonical
 from ..errors import ArgumentError, SimulationError, UnknownParameterError
 from ._base import EngineResult, RunSettings, State, check_state
 from .codegen import Program, state_keys
-from .compile import CONTROL_KEYS, Compiler
+from .compile import CONTROL_KEYS, Compiler, compiled
 
 RPREC = 1e-5  # PySD's relative precision for final and saving times (Time.rprec)
 # Runs per chunk. Each array operation costs a fixed ~1 us plus a per-run part; measured on
@@ -201,10 +201,11 @@ class BatchModel:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        key = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        data = self.path.read_bytes()
+        key = hashlib.sha256(data).hexdigest()
         with _LOCK:
             if key not in _COMPILED:
-                _COMPILED[key] = Compiler(self.path)
+                _COMPILED[key] = compiled(self.path, data)
         self.hash = key
         self.comp = _COMPILED[key]
         self.names = {n.name: k for k, n in self.comp.nodes.items() if not k.startswith("_")}
