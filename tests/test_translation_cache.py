@@ -151,3 +151,16 @@ def test_a_cache_folder_that_cannot_be_made_is_no_error(tmp_path, monkeypatch):
     mdl.write_text(LINEAR_MODEL.read_text())
     assert compile_module.compiled(mdl).nodes
     assert _files(tmp_path) == {blocker, mdl}
+
+
+def test_the_batch_engine_runs_the_file_the_model_loaded_or_says_it_changed(own_cache, tmp_path):
+    from lifecycle import engines
+    from lifecycle.errors import ModelFileError
+    from lifecycle.model import Model
+
+    mdl = tmp_path / "m.mdl"
+    mdl.write_text(LINEAR_MODEL.read_text().replace("A1 = 1\n", "A1 = 1.0625\n"))  # unique
+    model = Model(mdl)
+    mdl.write_text(LINEAR_MODEL.read_text())  # edited after loading, before the first run
+    with pytest.raises(ModelFileError, match="changed since the model was loaded"):
+        engines.engine("batch", model)
