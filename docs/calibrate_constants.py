@@ -230,12 +230,16 @@ def main() -> None:
         print(f"{name:30} {current:>8.4g} {value:>9.4g}  {how}")
     if args.quiet:
         return
-    print("\nyoung firm failure rate fitted in the model's own cohort (maturation time "
-          f"{model.parameters['maturation time'].default:g}):")
-    for label, surv in (("Eurostat 2016, 80 % (1 y), 44 % (5 y)", EUROSTAT_SURVIVAL),
-                        ("BLS 1998 cohort, 66 % (2 y), 44 % (4 y)", BLS_SURVIVAL)):
+    print(
+        "\nyoung firm failure rate fitted in the model's own cohort (maturation time "
+        f"{model.parameters['maturation time'].default:g}):"
+    )
+    for label, surv in (
+        ("Eurostat 2016, 80 % (1 y), 44 % (5 y)", EUROSTAT_SURVIVAL),
+        ("BLS 1998 cohort, 66 % (2 y), 44 % (4 y)", BLS_SURVIVAL),
+    ):
         fit = young_hazard_fit(surv)
-        (lo, hi), = fit.ci.values()
+        ((lo, hi),) = fit.ci.values()
         h = fit.params["young firm failure rate"]
         print(f"  {label}: {h:.3f} [{lo:.3f}, {hi:.3f}]; R² {fit.r2['Firms']:.3f}")  # fmt: skip
     print("\nBass fits to Medicon Valley Alliance membership (5 points, 1997-2023):")

@@ -177,7 +177,7 @@ def test_young_firm_failure_rate_comment_states_the_cohort_fit(cluster, evidence
     until the value or the structure follows the data."""
     fit = evidence.young_hazard_fit()
     h = fit.params["young firm failure rate"]
-    (low, high), = fit.ci.values()
+    ((low, high),) = fit.ci.values()
     assert h == pytest.approx(0.30, abs=0.01) and 0.2 < low < high < 0.4
     assert fit.r2["Firms"] > 0.95
     bls = evidence.young_hazard_fit(evidence.BLS_SURVIVAL).params["young firm failure rate"]
@@ -185,7 +185,8 @@ def test_young_firm_failure_rate_comment_states_the_cohort_fit(cluster, evidence
     param = cluster.parameters["young firm failure rate"]
     comment = param.comment
     if param.default < low or param.default > high:
-        assert comment.startswith("Assumption:") and f"{h:.2f}" in comment and f"{bls:.2f}" in comment
+        assert comment.startswith("Assumption:")
+        assert f"{h:.2f}" in comment and f"{bls:.2f}" in comment
 
 
 @pytest.mark.skipif(os.environ.get("LIFECYCLE_SKIP_FITS") == "1", reason="fits skipped")
