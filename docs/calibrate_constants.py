@@ -38,6 +38,8 @@ MEMBERSHIP = DATA / "cluster_organisation_membership.csv"
 EUROSTAT_BIRTH_DEATH_RATE = 0.09
 EUROSTAT_SURVIVAL_1Y = 0.80
 EUROSTAT_SURVIVAL_5Y = 0.44
+#: Eurostat news release STAT/19/2109 (11 April 2019): hourly labour costs in 2018, euro.
+LABOUR_COST_2018 = {"Sweden": 36.6, "Denmark": 43.5, "EU27": 27.4}
 NUTS2_REGIONS = 242  # NUTS 2016 level-2 regions of the EU27
 CLUSTER_SHARE_OF_REGION = 0.25  # an assumption, said in the comment of `regional venture supply`
 
@@ -99,6 +101,12 @@ def eurostat_young_hazard(maturation_time: float = 4.0, established: float = 0.0
     )
 
 
+def relative_labour_cost() -> dict[str, float]:
+    """Swedish and Danish hourly labour costs of 2018 over the EU27 average."""
+    eu = LABOUR_COST_2018["EU27"]
+    return {k: v / eu for k, v in LABOUR_COST_2018.items() if k != "EU27"}
+
+
 def regional_venture_supply() -> dict[str, float]:
     """EU27 venture investment 2010-2019 (NSF SEI table SINV-31), per NUTS-2 region, and the
     cluster's assumed quarter of it."""
@@ -146,6 +154,7 @@ def evidence() -> list[tuple[str, float, str]]:
     growth, empty = uk_rates(1902, 1922), uk_rates(1897, 1902)
     shake, mature = uk_rates(1922, 1929), uk_rates(1933, 1956)
     vc = regional_venture_supply()
+    wage = relative_labour_cost()
     return [
         ("startup rate", growth["entry_rate"],
          f"UK motor 1902-1922: {growth['entries']:.0f} entries / "
@@ -163,6 +172,9 @@ def evidence() -> list[tuple[str, float, str]]:
          "Eurostat 2016: deaths 9 %, survival 80 % (1 y), 44 % (5 y), firms over five"),
         ("young firm failure rate", eurostat_young_hazard(),
          "Eurostat 2016: 44 % survive five years, young for 4 years, 0.04 after"),
+        ("relative wage level", wage["Sweden"],
+         f"Eurostat 2018 labour cost: Sweden {wage['Sweden']:.2f}, Denmark "
+         f"{wage['Denmark']:.2f} x the EU27 average (the lower end)"),
         ("regional venture supply", vc["cluster"],
          f"NSF SINV-31 EU27 2010-2019 mean {vc['eu27_mean']:.0f} MUSD / {NUTS2_REGIONS} "
          f"regions = {vc['per_region']:.1f}, x {CLUSTER_SHARE_OF_REGION} (assumed)"),
