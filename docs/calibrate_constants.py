@@ -54,7 +54,7 @@ COHORT = {
     "university spinoff base rate": 0, "spinoffs per leaver": 0,
 }  # fmt: skip
 #: Eurostat news release STAT/19/2109 (11 April 2019): hourly labour costs in 2018, euro.
-LABOUR_COST_2018 = {"Sweden": 36.6, "Denmark": 43.5, "EU27": 27.4}
+LABOUR_COST_2018 = {"Sweden": 36.6, "Denmark": 43.5, "EU28": 27.4}  # the EU of 2018
 NUTS2_REGIONS = 242  # NUTS 2016 level-2 regions of the EU27
 CLUSTER_SHARE_OF_REGION = 0.25  # an assumption, said in the comment of `regional venture supply`
 
@@ -137,9 +137,9 @@ def young_hazard_fit(survival: dict[float, float] | None = None):
 
 
 def relative_labour_cost() -> dict[str, float]:
-    """Swedish and Danish hourly labour costs of 2018 over the EU27 average."""
-    eu = LABOUR_COST_2018["EU27"]
-    return {k: v / eu for k, v in LABOUR_COST_2018.items() if k != "EU27"}
+    """Swedish and Danish hourly labour costs of 2018 over the EU28 average."""
+    eu = LABOUR_COST_2018["EU28"]
+    return {k: v / eu for k, v in LABOUR_COST_2018.items() if k != "EU28"}
 
 
 def regional_venture_supply() -> dict[str, float]:
@@ -210,7 +210,7 @@ def evidence() -> list[tuple[str, float, str]]:
          "(the model's first-order maturation needs more: the cohort fits below)"),
         ("relative wage level", wage["Sweden"],
          f"Eurostat 2018 labour cost: Sweden {wage['Sweden']:.2f}, Denmark "
-         f"{wage['Denmark']:.2f} x the EU27 average (the lower end)"),
+         f"{wage['Denmark']:.2f} x the EU28 average (the lower end)"),
         ("regional venture supply", vc["cluster"],
          f"NSF SINV-31 EU27 2010-2019 mean {vc['eu27_mean']:.0f} MUSD / {NUTS2_REGIONS} "
          f"regions = {vc['per_region']:.1f}, x {CLUSTER_SHARE_OF_REGION} (assumed)"),
