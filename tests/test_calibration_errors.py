@@ -187,6 +187,9 @@ def test_api_bad_arguments_name_the_argument(bass):
         )  # fmt: skip
     with pytest.raises(CalibrationError, match="'TIME STEP' is a simulation setting"):
         calibrate(bass, data, {"TIME STEP": (0.1, 1)})
+    # issue 12, item 3: fitting INITIAL TIME names the way to start earlier (a spin-up)
+    with pytest.raises(CalibrationError, match="'INITIAL TIME' is a simulation setting.*spin_up="):
+        calibrate(bass, data, {"INITIAL TIME": (-40, 0)})
 
 
 def test_cli_writes_the_scenario_the_figure_and_the_summary(tmp_path):

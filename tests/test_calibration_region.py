@@ -311,3 +311,31 @@ def test_plot_shows_the_data_window_in_calendar_years_and_a_jobs_per_firm_panel(
     assert "shock" in labels and "no shock" in labels
     ratio = fit.ratio()
     assert ratio[4] > 0.9999  # the model's own run: jobs per firm fit exactly
+
+
+def test_cli_tie_fits_one_value_for_several_constants(cluster, tmp_path):
+    """``--tie "exits=young firm failure rate,established exit rate-0.06"``: the option of
+    issue 12's list, item 5 (before: no ties on the command line either)."""
+    from click.testing import CliRunner
+
+    from lifecycle.cli import cli
+    from lifecycle.scenarios import load_scenario
+
+    truth = {"young firm failure rate": 0.10, "established exit rate": 0.04}
+    data = history(cluster, truth, times=np.arange(2.0, 61.0, 2.0), variables=("Firms",))
+    csv = tmp_path / "firms.csv"
+    data.rename_axis("year").to_csv(csv)
+    out = tmp_path / "tied.toml"
+    result = CliRunner().invoke(cli, [
+        "calibrate", str(csv), "--spin-up", "2", "--time-step", str(DT),
+        "--param", "exits=0.07:0.2:0.12",
+        "--tie", "exits=young firm failure rate,established exit rate-0.06", "-o", str(out),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^exits\s+0\.1\s", result.stdout, re.MULTILINE), result.stdout
+    params = load_scenario(out).params
+    assert params["young firm failure rate"] == pytest.approx(0.10, rel=1e-3)
+    assert params["established exit rate"] == pytest.approx(0.04, rel=1e-3)
+    bad = CliRunner().invoke(cli, ["calibrate", str(csv), "--param", "exits=0.07:0.2",
+                                   "--tie", "exits", "-o", str(tmp_path / "x.toml")])  # fmt: skip
+    assert bad.exit_code == 2 and "TIE=A,B+OFFSET" in bad.output

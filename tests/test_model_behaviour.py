@@ -61,7 +61,7 @@ def test_baseline_first_years_are_embryonic_for_firms(simulate):
 @pytest.mark.xfail(
     strict=True,
     reason="unmet (issue 10): employment starts at 800 jobs (the 600-job plant and eight firms "
-    "at 25), 9.3 % of the baseline's 8,640-job peak; SME jobs double in five years as young "
+    "at 25), 9.7 % of the baseline's 8,270-job peak; SME jobs double in five years as young "
     "firms mature, so the classifier's 10 %-of-peak embryonic level is left within two years",
 )
 def test_baseline_first_years_are_embryonic_for_employment(simulate):
@@ -255,9 +255,9 @@ def test_without_price_competition_the_wage_hardly_matters_for_the_shock(simulat
 #: Checks that hold in fewer than 80 % of the plausible ensemble at n = 200 (seed 1234), with
 #: the share measured when this list was written; see the closing note of issue 10.
 BELOW_TARGET = {
-    "slow decline as diversity erodes": 0.74,
-    "venture capital binds a science-driven cluster": 0.57,
-    "networking helps engineering-based clusters more, already networked": 0.705,
+    "slow decline as diversity erodes": 0.785,
+    "venture capital binds a science-driven cluster": 0.605,
+    "networking helps engineering-based clusters more, already networked": 0.71,
 }
 
 
