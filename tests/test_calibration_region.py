@@ -356,3 +356,13 @@ def test_a_profile_that_beats_the_search_says_so(cluster, shocked):
     assert len(notes) == 1, fit.diagnostics()
     better = float(re.search(r"disruptive shock year = ([\d.]+)", notes[0]).group(1))
     assert better == pytest.approx(2005.0, abs=DT)
+
+
+def test_an_initial_value_is_fitted_like_any_constant(cluster):
+    """Issue 12, 'start mid-life': initial values can be fitted. The seed of 12 young firms
+    (the model has 8) comes back from the firm counts alone."""
+    data = history(cluster, {"initial young firms": 12.0}, times=np.arange(2.0, 31.0, 2.0),
+                   variables=("Firms",))  # fmt: skip
+    fit = calibrate(cluster, data, {"initial young firms": (2.0, 40.0)}, spin_up=2,
+                    time_step=DT, method="least_squares")  # fmt: skip
+    assert fit.params["initial young firms"] == pytest.approx(12.0, rel=1e-4)
