@@ -2,11 +2,12 @@
 
 Each ``Source:`` comment of ``models/cluster_lifecycle.mdl`` that rests on a data file of
 ``data/`` states a conversion; this script recomputes every such conversion from the files
-and prints it beside the model's value, and it fits the Bass model
-(``models/bass_diffusion.mdl``) to the one membership series we have with the project's
-own calibration code (``lifecycle.calibration.calibrate``). Published figures that are not
-in a data file (Eurostat's survival rates) are written here once, with their source. Run
-from the repository root::
+and prints it beside the model's value. With the project's own calibration code
+(``lifecycle.calibration.calibrate``) it fits the young-firm hazard of the cluster model to
+the survival rates of ``data/new_firm_survival.csv`` in the model's own cohort structure,
+and the Bass model (``models/bass_diffusion.mdl``) to the one membership series we have.
+Published figures that are not in a data file (Eurostat's birth and death rate, the 2018
+labour costs) are written here once, with their source. Run from the repository root::
 
     python docs/calibrate_constants.py [--quiet]
 
@@ -31,18 +32,28 @@ UK_MOTOR = DATA / "uk_motor_car_firms_1897_1956.csv"
 VC = DATA / "us_eu_vc_invested_2003_2022_musd.csv"
 MEMBERSHIP = DATA / "cluster_organisation_membership.csv"
 
+SURVIVAL = DATA / "new_firm_survival.csv"
+
+
+def survival(population: str) -> dict[float, float]:
+    """A birth cohort's surviving share by age in years, from ``data/new_firm_survival.csv``
+    (rows whose population starts with ``population``: "EU" for Eurostat, "US" for BLS)."""
+    df = pd.read_csv(SURVIVAL)
+    d = df[df["population"].str.startswith(population)]
+    if d.empty:
+        raise ValueError(f"{SURVIVAL}: no rows for population {population!r}")
+    return dict(zip(d["age_years"].astype(float), d["surviving_share"].astype(float), strict=True))
+
+
 #: Eurostat, Business demography statistics (Statistics Explained, data of November 2016):
-#: "Birth and death rates of enterprises tend to be around 9 % of the total number"; "the
-#: one-year survival rate for enterprises created in 2013 was about 80 %; the five-year
-#: survival rate of enterprises born in 2009 and still active in 2014 was nearly 44 %".
+#: "Birth and death rates of enterprises tend to be around 9 % of the total number"; its
+#: survival rates (about 80 % at one year, nearly 44 % at five) are rows of SURVIVAL.
 EUROSTAT_BIRTH_DEATH_RATE = 0.09
-EUROSTAT_SURVIVAL_1Y = 0.80
-EUROSTAT_SURVIVAL_5Y = 0.44
-#: Knaup, A. E. (2005), Survival and longevity in the Business Employment Dynamics data,
-#: Monthly Labor Review 128(5): of the US establishments born in the second quarter of 1998,
-#: 66 % survived at least two years and 44 % at least four.
-BLS_SURVIVAL = {2.0: 0.66, 4.0: 0.44}
-EUROSTAT_SURVIVAL = {1.0: EUROSTAT_SURVIVAL_1Y, 5.0: EUROSTAT_SURVIVAL_5Y}
+EUROSTAT_SURVIVAL = survival("EU")
+EUROSTAT_SURVIVAL_1Y, EUROSTAT_SURVIVAL_5Y = EUROSTAT_SURVIVAL[1.0], EUROSTAT_SURVIVAL[5.0]
+#: US establishments born in the second quarter of 1998 (Knaup 2005, Monthly Labor Review
+#: 128(5)): 66 % alive after two years, 44 % after four (rows of SURVIVAL).
+BLS_SURVIVAL = survival("US")
 #: A cohort in the cluster model: 50 young firms, no large firm, engineering-based (no
 #: venture-backed firms, so no capital starvation), a market far from full (exit pressure 1),
 #: and entry as low as the model's ranges allow (about 0.1 births a year, about half a firm
@@ -54,7 +65,7 @@ COHORT = {
     "university spinoff base rate": 0, "spinoffs per leaver": 0,
 }  # fmt: skip
 #: Eurostat news release STAT/19/2109 (11 April 2019): hourly labour costs in 2018, euro.
-LABOUR_COST_2018 = {"Sweden": 36.6, "Denmark": 43.5, "EU27": 27.4}
+LABOUR_COST_2018 = {"Sweden": 36.6, "Denmark": 43.5, "EU28": 27.4}  # the EU of 2018
 NUTS2_REGIONS = 242  # NUTS 2016 level-2 regions of the EU27
 CLUSTER_SHARE_OF_REGION = 0.25  # an assumption, said in the comment of `regional venture supply`
 
@@ -137,9 +148,9 @@ def young_hazard_fit(survival: dict[float, float] | None = None):
 
 
 def relative_labour_cost() -> dict[str, float]:
-    """Swedish and Danish hourly labour costs of 2018 over the EU27 average."""
-    eu = LABOUR_COST_2018["EU27"]
-    return {k: v / eu for k, v in LABOUR_COST_2018.items() if k != "EU27"}
+    """Swedish and Danish hourly labour costs of 2018 over the EU28 average."""
+    eu = LABOUR_COST_2018["EU28"]
+    return {k: v / eu for k, v in LABOUR_COST_2018.items() if k != "EU28"}
 
 
 def regional_venture_supply() -> dict[str, float]:
@@ -210,7 +221,7 @@ def evidence() -> list[tuple[str, float, str]]:
          "(the model's first-order maturation needs more: the cohort fits below)"),
         ("relative wage level", wage["Sweden"],
          f"Eurostat 2018 labour cost: Sweden {wage['Sweden']:.2f}, Denmark "
-         f"{wage['Denmark']:.2f} x the EU27 average (the lower end)"),
+         f"{wage['Denmark']:.2f} x the EU28 average (the lower end)"),
         ("regional venture supply", vc["cluster"],
          f"NSF SINV-31 EU27 2010-2019 mean {vc['eu27_mean']:.0f} MUSD / {NUTS2_REGIONS} "
          f"regions = {vc['per_region']:.1f}, x {CLUSTER_SHARE_OF_REGION} (assumed)"),

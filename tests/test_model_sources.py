@@ -197,3 +197,10 @@ def test_membership_data_cannot_identify_the_imitation_coefficient(evidence):
     low, high = fit.ci["imitation coefficient"]
     assert low <= 0.38 <= high and high - low > 1.0
     assert fit.r2["Adopters"] > 0.9
+
+
+def test_every_data_file_has_its_row_in_sources():
+    """data/SOURCES.md names every file shipped in data/ (where it came from, what uses it)."""
+    listed = (ROOT / "data" / "SOURCES.md").read_text(encoding="utf-8")
+    files = sorted(p.name for p in (ROOT / "data").iterdir() if p.suffix in {".csv", ".tsv"})
+    assert files and [f for f in files if f"| {f} |" not in listed] == []
