@@ -101,3 +101,13 @@ def profile_intervals(result, obj: Objective, x: np.ndarray, frozen: np.ndarray)
             f", reaches the {' and '.join(ends)} bound" if ends else ""
         )
         result.profiles[p.name] = table
+        better = int(np.argmin(table["sum of squares"].to_numpy()))
+        s_better = float(table["sum of squares"].iloc[better])
+        if s_better < 2.0 * best * (1 - 1e-6):
+            result.notes.append(
+                f"the profile of '{p.name}' found a better fit than the search (sum of "
+                f"squares {s_better:.6g} against {2.0 * best:.6g}, at {p.name} = "
+                f"{table['value'].iloc[better]:.6g}, the other parameters refitted): the "
+                "search stopped short; refit with more iterations (options={'maxiter': ...}) "
+                "or from that value"
+            )
