@@ -66,7 +66,7 @@ COHORT = {
 }  # fmt: skip
 #: Eurostat news release STAT/19/2109 (11 April 2019): hourly labour costs in 2018, euro.
 LABOUR_COST_2018 = {"Sweden": 36.6, "Denmark": 43.5, "EU28": 27.4}  # the EU of 2018
-NUTS2_REGIONS = 242  # NUTS 2016 level-2 regions of the EU27
+NUTS2_REGIONS = 242  # NUTS 2021 level-2 regions of the EU27
 CLUSTER_SHARE_OF_REGION = 0.25  # an assumption, said in the comment of `regional venture supply`
 
 
