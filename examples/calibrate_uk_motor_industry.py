@@ -42,27 +42,29 @@ BOUNDS = {
     "maximum exit multiplier": (1.5, 20.0),
     "perception time": (0.5, 10.0),
 }
-# 1897: nine new makers and no large plant
-WHAT_THE_FIT_SAYS = (
-    "What the fit says (second-edition model, R² of Firms about 0.72). The rise to a peak"
-    " of about 83 firms in 1921 and the shakeout to about 22 by 1933 are reproduced: entry"
-    " overshoots a market whose fullness founders see late, then crowding multiplies exits."
-    " Three constants end on their model ranges' limits, and each says where the model is"
-    " short of this industry. 'localisation half size' at its minimum (100 jobs): even"
-    " so the model cannot climb from 9 firms to the 50 of 1902 (it has 15), because"
-    " entry grows with the firm stock and a new industry gets little localisation economy;"
-    " the 1890s boom came from outside (cycle makers and engineers entering the new trade),"
-    " which the model does not have. 'maximum exit multiplier' at its maximum (20) and"
-    " 'perception time' at its maximum (10 years): the shakeout of the 1920s was sharper and"
-    " later than even the most crowded market of the model makes it, and the model rebounds"
-    " to 40 firms in the 1940s where the record stays near 22 (a second wave of entry the"
-    " industry, concentrated by mass production, did not have). The births and exits between"
-    " dates, not fitted, show the same: the model keeps entering in the 1920s-1940s where"
-    " the record has almost none. Widening the bounds is not possible (they are the model's"
-    " own ranges); the fix is structural (entry from outside the cluster's own firms, and a"
-    " barrier to entry once scale economies set in), so the constants here are fitted values"
-    " of this model, not estimates for the industry."
-)
+# Why a constant that ends on its model range's limit does so: where the model is short of
+# this industry. The bounds are the model's own ranges, so they cannot be widened.
+WHY_AT_BOUND = {
+    "localisation half size": (
+        "at its minimum (100 jobs): even so the model climbs from 9 firms to only {f1902:.0f} by"
+        " 1902 (the record has 50), because entry grows with the firm stock and a new industry"
+        " gets little localisation economy; the 1890s boom came from outside (cycle makers and"
+        " engineers entering the new trade), which the model does not have (its in-migration"
+        " is per firm of the cluster too)"
+    ),
+    "maximum exit multiplier": (
+        "at its maximum (20): the shakeout of the 1920s was sharper than even the most crowded"
+        " market of the model makes it"
+    ),
+    "perception time": (
+        "at its maximum (10 years): the peak and the shakeout came later than even the model's"
+        " slowest perception of a full market makes them (model peak {peak_year:.0f}, record"
+        " 1922)"
+    ),
+    "startup rate": "at a limit of its range",
+    "market potential": "at a limit of its range",
+    "established exit rate": "at a limit of its range",
+}
 START = {
     "initial young firms": 9,
     "initial established firms": 0,
@@ -123,10 +125,32 @@ def main() -> None:
         model_text = ", ".join(f"{v:.0f}" for v in mod)
         print(f"  {name} between dates (not fitted): R² {r2:.2f}")
         print(f"    data {data_text}\n    model {model_text}")
+    t = firms.index.to_numpy() + 1897
+    y = firms.to_numpy()
+    late = t >= 1935
+    low_i = int(np.argmin(np.where((t > peak_year) & (t < 1940), y, np.inf)))
+    numbers = {"f1902": float(np.interp(1902, t, y)), "peak_year": peak_year}
+    r2 = fit.r2["Firms"]
+    print(f"\nWhat the fit says (R² of Firms {r2:.2f}). The rise to a peak of {peak:.0f}"
+          f" firms in {peak_year:.0f} and the shakeout to {y[low_i]:.0f} by {t[low_i]:.0f} are"
+          " reproduced: entry overshoots a market whose fullness founders see late, then crowding"
+          " multiplies exits.")  # fmt: skip
+    print(f"After 1935 the model holds {y[late].min():.0f}-{y[late].max():.0f} firms where the"
+          " record stays at 20-23: a second wave of entry that the industry, concentrated by mass"
+          " production, did not have. The births and exits between dates, not fitted, show the"
+          " same: the model keeps entering in the 1920s-1940s where the record has almost"
+          " none.")  # fmt: skip
     at_bound = fit.at_bound()
     if at_bound:
-        print(f"  at a bound of its range: {', '.join(at_bound)}")
-    print("\n" + WHAT_THE_FIT_SAYS)
+        print(f"{len(at_bound)} constants end on their model ranges' limits, each where the model"
+              " is short of this industry:")  # fmt: skip
+        for name in at_bound:
+            print(f"  - '{name}' " + WHY_AT_BOUND[name].format(**numbers) + ".")
+        print("The fix is structural (entry from outside the cluster's own firms, and a barrier"
+              " to entry once scale economies set in), so these are fitted values of this model,"
+              " not estimates for the industry.")  # fmt: skip
+    else:
+        print("No constant ends on a limit of its range.")
     args.out.mkdir(parents=True, exist_ok=True)
     figure = args.out / "calibrate_uk_motor_industry.png"
     fig = fit.plot(title="UK motor-car makers 1897-1956 and the fitted cluster model")

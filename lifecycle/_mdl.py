@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._names import canonical, closest, did_you_mean
+from ._readers import looks_binary
 from .errors import ModelParseError
 
 #: the sketch marker (PySD looks for three backslashes; files with two exist, and work)
@@ -46,7 +47,7 @@ def _fail(path: Path, message: str, fix: str, line: int | None = None) -> ModelP
 
 
 def _decode(path: Path, data: bytes) -> str:
-    if b"\0" in data:
+    if looks_binary(data):
         raise _fail(
             path,
             "is a binary file, not a Vensim model (.mdl text)",

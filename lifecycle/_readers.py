@@ -38,7 +38,7 @@ def read_text(path: Path, problems: list[Problem], what: str = "scenario file") 
         reason = "a symbolic link loop" if exc.errno == 40 else exc.strerror or str(exc)
         problems.append(Problem(where, f"cannot read the {what}: {reason}", None, "name a file"))
         return None
-    if b"\0" in data:
+    if looks_binary(data):
         problems.append(Problem(where, f"is a binary file, not a {what}", None, "name a text file"))
         return None
     try:
@@ -55,6 +55,21 @@ def read_text(path: Path, problems: list[Problem], what: str = "scenario file") 
             )
         )
         return None
+
+
+#: bytes below 0x20 that text files hold (tab, newline, form feed, carriage return)
+_TEXT_CONTROLS = frozenset(b"\t\n\x0c\r")
+
+
+def looks_binary(data: bytes) -> bool:
+    """A NUL byte, or more than 5 % control bytes in the first 4 KiB: binary, not text in
+    some other encoding (Latin-1 and Windows-1252 text has no C0 control bytes; random bytes
+    have about 11 %)."""
+    if b"\0" in data:
+        return True
+    head = data[:4096]
+    controls = sum(1 for b in head if (b < 0x20 and b not in _TEXT_CONTROLS) or b == 0x7F)
+    return bool(head) and controls > 0.05 * len(head)
 
 
 def line_of(text: str, key: str, section: str | None = None) -> int | None:

@@ -187,6 +187,9 @@ def test_api_bad_arguments_name_the_argument(bass):
         )  # fmt: skip
     with pytest.raises(CalibrationError, match="'TIME STEP' is a simulation setting"):
         calibrate(bass, data, {"TIME STEP": (0.1, 1)})
+    # issue 12, item 3: fitting INITIAL TIME names the way to start earlier (a spin-up)
+    with pytest.raises(CalibrationError, match="'INITIAL TIME' is a simulation setting.*spin_up="):
+        calibrate(bass, data, {"INITIAL TIME": (-40, 0)})
 
 
 def test_cli_writes_the_scenario_the_figure_and_the_summary(tmp_path):
@@ -222,3 +225,24 @@ def test_cli_a_fit_that_does_not_converge_exits_1_through_the_error_tree(tmp_pat
     assert result.exit_code == 1, result.output
     assert "error: the fit did not converge" in result.stderr and "fix:" in result.stderr
     assert "Traceback" not in result.output and out.is_file()  # written for inspection
+
+
+def test_cli_max_iterations_limits_either_search_and_is_the_named_fix(tmp_path):
+    """Before: the command had no iteration limit, and a differential evolution stopped at
+    its 60 generations (the regional history's six constants) could only be told to use
+    more starts, which do not apply to it."""
+    from lifecycle.cli import cli
+
+    base = ["calibrate", str(TV), *SALES, *GOOD, "--param", "imitation coefficient=0.05:2",
+            "--time-step", "0.25"]  # fmt: skip
+    multi = CliRunner().invoke(
+        cli, [*base, "--max-iterations", "2", "-o", str(tmp_path / "a.toml")]
+    )
+    assert "8 starts in lockstep (2 iterations" in multi.stdout, multi.output
+    evolved = CliRunner().invoke(cli, [
+        *base, "--method", "differential_evolution", "--max-iterations", "1",
+        "-o", str(tmp_path / "b.toml"),
+    ])  # fmt: skip
+    assert evolved.exit_code == 1, evolved.output
+    assert "Maximum number of iterations" in evolved.stdout
+    assert "fix: more iterations (--max-iterations)" in evolved.stderr

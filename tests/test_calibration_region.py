@@ -311,3 +311,58 @@ def test_plot_shows_the_data_window_in_calendar_years_and_a_jobs_per_firm_panel(
     assert "shock" in labels and "no shock" in labels
     ratio = fit.ratio()
     assert ratio[4] > 0.9999  # the model's own run: jobs per firm fit exactly
+
+
+def test_cli_tie_fits_one_value_for_several_constants(cluster, tmp_path):
+    """``--tie "exits=young firm failure rate,established exit rate-0.06"``: the option of
+    issue 12's list, item 5 (before: no ties on the command line either)."""
+    from click.testing import CliRunner
+
+    from lifecycle.cli import cli
+    from lifecycle.scenarios import load_scenario
+
+    truth = {"young firm failure rate": 0.10, "established exit rate": 0.04}
+    data = history(cluster, truth, times=np.arange(2.0, 61.0, 2.0), variables=("Firms",))
+    csv = tmp_path / "firms.csv"
+    data.rename_axis("year").to_csv(csv)
+    out = tmp_path / "tied.toml"
+    result = CliRunner().invoke(cli, [
+        "calibrate", str(csv), "--spin-up", "2", "--time-step", str(DT),
+        "--param", "exits=0.07:0.2:0.12",
+        "--tie", "exits=young firm failure rate,established exit rate-0.06", "-o", str(out),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^exits\s+0\.1\s", result.stdout, re.MULTILINE), result.stdout
+    params = load_scenario(out).params
+    assert params["young firm failure rate"] == pytest.approx(0.10, rel=1e-3)
+    assert params["established exit rate"] == pytest.approx(0.04, rel=1e-3)
+    bad = CliRunner().invoke(cli, ["calibrate", str(csv), "--param", "exits=0.07:0.2",
+                                   "--tie", "exits", "-o", str(tmp_path / "x.toml")])  # fmt: skip
+    assert bad.exit_code == 2 and "TIE=A,B+OFFSET" in bad.output
+
+
+def test_a_profile_that_beats_the_search_says_so(cluster, shocked):
+    """A search stopped after one generation leaves the shock year off; the date's profile
+    (every time step, the rest refitted) finds the better fit, and the diagnostics say the
+    search stopped short and where the better value is (before: the interval was reported
+    around a point that was not the best fit, silently)."""
+    fit = calibrate(
+        cluster, shocked[["Employment"]], {"disruptive shock year": (1998.0, 2012.0, 2000.0)},
+        scenario={"disruptive shock size": 0.5}, spin_up=30, time_step=DT,
+        options={"maxiter": 1, "popsize": 2}, seed=3,
+    )  # fmt: skip
+    assert abs(fit.params["disruptive shock year"] - 2005.0) > 2 * DT  # the search is off
+    notes = [d for d in fit.diagnostics() if "found a better fit than the search" in d]
+    assert len(notes) == 1, fit.diagnostics()
+    better = float(re.search(r"disruptive shock year = ([\d.]+)", notes[0]).group(1))
+    assert better == pytest.approx(2005.0, abs=DT)
+
+
+def test_an_initial_value_is_fitted_like_any_constant(cluster):
+    """Issue 12, 'start mid-life': initial values can be fitted. The seed of 12 young firms
+    (the model has 8) comes back from the firm counts alone."""
+    data = history(cluster, {"initial young firms": 12.0}, times=np.arange(2.0, 31.0, 2.0),
+                   variables=("Firms",))  # fmt: skip
+    fit = calibrate(cluster, data, {"initial young firms": (2.0, 40.0)}, spin_up=2,
+                    time_step=DT, method="least_squares")  # fmt: skip
+    assert fit.params["initial young firms"] == pytest.approx(12.0, rel=1e-4)

@@ -10,6 +10,7 @@ Each bad model is the small SIR test model with one thing broken; every case fai
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,11 @@ def _cut() -> str:
 #: name -> (file content, expected line or None, words the message must hold)
 CASES = {
     "binary": (bytes(range(256)) * 4, None, ["is a binary file", "fix:"]),
+    # binary without a NUL byte (a cut piece of a .vpm, random bytes): still binary, not
+    # "Latin-1 or Windows-1252?"
+    "binary_no_nul": (
+        bytes(b for b in random.Random(8).randbytes(600) if b), None, ["is a binary file"]
+    ),
     "latin1": (
         _sir("{UTF-8}\n", "").replace("Duration", "Durée").encode("latin-1"),
         _line(_sir("{UTF-8}\n", ""), "Duration"),

@@ -61,7 +61,7 @@ def test_baseline_first_years_are_embryonic_for_firms(simulate):
 @pytest.mark.xfail(
     strict=True,
     reason="unmet (issue 10): employment starts at 800 jobs (the 600-job plant and eight firms "
-    "at 25), 9.3 % of the baseline's 8,640-job peak; SME jobs double in five years as young "
+    "at 25), 9.7 % of the baseline's 8,270-job peak; SME jobs double in five years as young "
     "firms mature, so the classifier's 10 %-of-peak embryonic level is left within two years",
 )
 def test_baseline_first_years_are_embryonic_for_employment(simulate):
@@ -175,13 +175,13 @@ def test_without_venture_backed_firms_halving_capital_costs_nothing(simulate):
 
 def test_scarce_capital_delays_growth_and_the_market_sets_the_peak(simulate):
     """Why behaviour 5's capital claim is on cumulative employment: with half the venture
-    supply the science-driven cluster's jobs over years 0-60 fall by 11 % (4,430 against
-    4,960), its peak by 2.8 % only, because at the peak the SMEs' capacity exceeds their
-    market (10,090 against 8,220 jobs in year 50): capital binds the growth of capacity."""
+    supply the science-driven cluster's jobs over years 0-60 fall by 10 % (4,340 against
+    4,840), its peak by 4 % only, because at the peak the SMEs' capacity exceeds their
+    market (9,930 against 7,800 jobs in year 50): capital binds the growth of capacity."""
     full = simulate(scenario="science_driven.toml")
     half = simulate(scenario="contrasts/science_driven_venture_capital_halved.toml")
     assert half["Employment"].loc[0:60].mean() < 0.95 * full["Employment"].loc[0:60].mean()
-    assert half["Employment"].loc[40] < 0.85 * full["Employment"].loc[40]  # 5,970 vs 7,440
+    assert half["Employment"].loc[40] < 0.85 * full["Employment"].loc[40]  # 5,890 vs 7,430
     t = full["Employment"].idxmax()
     assert full["Firm Capacity"].loc[t] > full["SME Labour Demand"].loc[t]  # market-bound
 
@@ -270,7 +270,7 @@ def test_without_price_competition_the_wage_hardly_matters_for_the_shock(simulat
 #: Checks that hold in fewer than 80 % of the plausible ensemble at n = 200 (seed 1234), with
 #: the share measured when this list was written; see the closing note of issue 10.
 BELOW_TARGET = {
-    "slow decline as diversity erodes": 0.74,
+    "slow decline as diversity erodes": 0.785,
 }
 
 

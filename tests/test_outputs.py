@@ -200,7 +200,7 @@ def test_calibrate_refuses_to_overwrite_a_users_file_before_fitting(tmp_path):
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("", "current folder"),  # click reads "" as "."
+        ("", "the output name is empty"),
         ("/", "root folder"),
         (".", "current folder"),
         ("..", "holds the current folder"),

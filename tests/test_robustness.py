@@ -67,8 +67,9 @@ def test_a_400_digit_integer_in_an_uncertain_file_is_a_problem(tmp_path, cluster
     [
         (b"startup rate = 0.1 {\xe9t\xe9}\n", "is not UTF-8 text (byte 0xe9"),
         (b"\x00\x01\x02binary", "is a binary file"),
+        (bytes(range(1, 256)) * 3, "is a binary file"),  # no NUL byte, still not text
     ],
-    ids=["latin-1", "binary"],
+    ids=["latin-1", "binary", "binary-without-nul"],
 )
 def test_latin1_and_binary_cin_files_are_named(tmp_path, content, message):
     path = write(tmp_path, "c.cin", content)

@@ -286,7 +286,10 @@ def calibrate(
         MCMC priors from an uncertain file's distributions (truncated to the bounds);
         parameters it does not name have a uniform prior within their bounds.
     options : dict, optional
-        Extra keywords for the scipy routine (``max_nfev``, ``maxiter``, ``popsize``...).
+        Extra keywords for the scipy routine (``max_nfev``, ``popsize``...); ``maxiter``
+        (or ``max_iter``) is the iteration limit of either search: the generations of
+        differential evolution (default 60) or the lockstep iterations of multi-start least
+        squares (default 40).
 
     Returns
     -------

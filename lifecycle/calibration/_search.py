@@ -60,6 +60,10 @@ def optimise(obj: Objective, setup: Setup, method: str, starts, seed, options) -
     stepped = [p.name for p in fitted if p.name in setup.stepped]
     chosen, notes = _choose(method, stepped)
     options = dict(options or {})
+    # one iteration limit for either search: the generations of differential evolution
+    # (scipy's ``maxiter``) or the lockstep iterations of multi-start least squares
+    limit = options.pop("max_iter", None)
+    limit = options.pop("maxiter", limit) if chosen == "least_squares" else limit
     u0 = obj.to_u([p.value for p in fitted])
     frozen = np.array([p.name in setup.stepped for p in fitted])
     if chosen == "least_squares":
@@ -77,7 +81,7 @@ def optimise(obj: Objective, setup: Setup, method: str, starts, seed, options) -
         design = np.vstack(
             [u0, opt.latin_hypercube(n_starts - 1, len(fitted), np.random.default_rng(seed))]
         )
-        lock = opt.lockstep(obj, design, max_iter=int(options.pop("max_iter", 40)))
+        lock = opt.lockstep(obj, design, max_iter=int(40 if limit is None else limit))
         best = int(np.argmin(lock.cost))
         res = opt.local(obj, lock.U[best], options)  # polish: scipy's own convergence test
         table = [
@@ -98,6 +102,8 @@ def optimise(obj: Objective, setup: Setup, method: str, starts, seed, options) -
         )
     # differential evolution: derivative-free, one batch per generation
     polish_opts = {k: options.pop(k) for k in ("max_nfev", "ftol", "xtol", "gtol") if k in options}
+    if limit is not None:
+        options.setdefault("maxiter", int(limit))
     glob = opt.evolve(obj, u0, seed, options)
     if frozen.all():
         u, ok, pmsg = glob.x, True, "nothing smooth to polish"

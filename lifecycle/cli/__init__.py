@@ -174,6 +174,20 @@ def scenarios_argument(f=None, *, required: bool = True):
     return deco if f is None else deco(f)
 
 
+class _OutputPath(click.Path):
+    """click.Path that refuses an empty name: ``Path("")`` is ``Path(".")``, and ``-o ""``
+    would otherwise be reported as the current folder."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            self.fail(
+                "the output name is empty (fix: give a folder or file name, e.g. -o results/run)",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
 def output_option(
     help: str,
     *,
@@ -188,7 +202,7 @@ def output_option(
         "-o",
         "--output",
         dest,
-        type=click.Path(path_type=Path, file_okay=kind != "folder", dir_okay=kind != "file"),
+        type=_OutputPath(path_type=Path, file_okay=kind != "folder", dir_okay=kind != "file"),
         default=None if default is None else Path(default),
         show_default=default is not None,
         required=required,

@@ -210,6 +210,13 @@ def _fit(model, observed, bounds, held, evaluate_only, options, fitting):
 @click.option(
     "--starts", type=click.IntRange(min=1), default=None, help="Least-squares starts [8 for auto]."
 )
+@click.option(
+    "--max-iterations",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Iteration limit of the search: generations of differential evolution [60] or "
+    "lockstep iterations of multi-start least squares [40].",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random draw.")
 @click.option(
     "--intervals",
@@ -266,6 +273,7 @@ def calibrate_command(
     method,
     evaluate_only,
     starts,
+    max_iterations,
     seed,
     intervals,
     walkers,
@@ -320,6 +328,8 @@ def calibrate_command(
         "engine": engine, "intervals": intervals, "walkers": walkers, "steps": steps,
         "sd": "fit" if fit_sd else "estimate", "priors": priors,
     }  # fmt: skip
+    if max_iterations is not None:
+        fitting["options"] = {"max_iter": max_iterations}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = _fit(model, observed, bounds, held, evaluate_only, options, fitting)
@@ -336,5 +346,6 @@ def calibrate_command(
     if not fit.success:  # the group's handler prints it and exits with its code, 1
         raise ConvergenceError(
             f"the fit did not converge: {fit.message} (the files were written for inspection; "
-            "fix: more starts (--starts), wider or better bounds, or fewer parameters)"
+            "fix: more iterations (--max-iterations) or starts (--starts), wider or better "
+            "bounds, or fewer parameters)"
         )
