@@ -3,8 +3,9 @@
 1. The colour-TV fits (Bass model at TIME STEP 1, 0.25 and 1/64) with the batch engine (the
    default) and with PySD alone: wall time and model runs.
 2. Bayesian calibration of the cluster model to the UK motor-car makers (five constants):
-   ``calibrate(method="mcmc")`` with 200 walkers x 100 steps = 20,000 posterior samples,
-   each one model run, on the batch engine (half an ensemble per batch). The same number
+   ``calibrate(method="mcmc")`` with 200 walkers x 100 steps = 20,000 posterior samples on
+   the batch engine (half an ensemble per batch; a proposal outside the bounds is refused
+   without a model run, so there are fewer runs than samples). The same number
    of PySD runs is timed in this process from a few hundred runs and extrapolated (a
    20,000-run PySD loop would take many minutes; the per-run time is flat).
 

@@ -9,7 +9,10 @@ same process, so that the ratios stay meaningful on a shared, noisy machine:
   one-off compilation;
 - every scenario of ``scenarios/`` run (no output written) on each engine;
 - the whole command ``lifecycle run scenarios/*.toml -o DIR`` in this process, warm (the
-  engine compiled, the modules imported), and split into its running and writing parts.
+  engine compiled, the modules imported), and split into its running and writing parts;
+- the batch engine's node graph read back from the disk cache instead of parsed, and the
+  whole command as a process of its own with the disk cache warm (imports included), the
+  figure a user waits for at the prompt.
 
     python benchmarks/bench_run.py [--repeat 15]
 """
@@ -19,6 +22,8 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -66,6 +71,14 @@ def main() -> None:
         engines.engine("batch", model).run({}, 1, model.variables, _settings(model))
         compile_s = time.perf_counter() - t0
 
+        from lifecycle.engines import compile as compile_module
+
+        parse = line("batch engine: parse the model (PySD's parser)",
+                     timed(lambda: compile_module.Compiler(MODEL), 3))  # fmt: skip
+        cached = line("batch engine: the parsed model from the disk cache",
+                      timed(lambda: compile_module.compiled(MODEL), args.repeat))  # fmt: skip
+        print(f"ratio parse / disk cache:                            {parse / cached:9.1f}")
+
         base = load_scenario(ROOT / "scenarios" / "baseline.toml", model)
         run(model, base, engine="pysd")  # warm-up
         steps = round(model.control["final_time"] / model.control["time_step"])
@@ -111,6 +124,12 @@ def main() -> None:
                   f"{(cmd_batch - all_batch) * 1e3:9.1f} ms")  # fmt: skip
             ratio = cmd_pysd / cmd_batch
             print(f"ratio pysd / auto (whole command):                   {ratio:9.2f}")
+            process = [sys.executable, "-m", "lifecycle", *argv]
+            own = line(
+                "the same command as its own process, cache warm",
+                timed(lambda: subprocess.run(process, check=True, capture_output=True), reps),
+            )
+            print(f"ratio own process / in this process (auto):          {own / cmd_batch:9.2f}")
 
 
 def _settings(model):

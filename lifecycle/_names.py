@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable
 
@@ -28,7 +29,17 @@ __all__ = ["canonical", "closest", "did_you_mean", "find"]
 
 def canonical(name: str) -> str:
     """Vensim's name identity: case, spaces and underscores do not matter."""
-    return re.sub(r"[\s_]+", "", str(name)).lower()
+    if type(name) is str:  # every run looks up each output's name: remember them
+        return _canonical(name)
+    return _canonical(str(name))
+
+
+@functools.lru_cache(maxsize=8192)
+def _canonical(name: str) -> str:
+    return _SEPARATORS.sub("", name).lower()
+
+
+_SEPARATORS = re.compile(r"[\s_]+")
 
 
 def find(name: str, pool: Iterable[str]) -> str | None:

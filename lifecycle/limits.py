@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from ._readers import line_of
 from .errors import ArgumentError, Problem, SettingsError
@@ -302,3 +303,12 @@ def settings_problems(
     except SettingsError as exc:
         return [Problem(where, str(exc), line)]
     return []
+
+
+def check_suffix(output: str | os.PathLike, suffixes: tuple[str, ...], what: str) -> Path:
+    """``output`` as a path if its extension is one of ``suffixes`` (any case); else an
+    :class:`~lifecycle.errors.ArgumentError` saying ``what`` is written there."""
+    output = Path(output)
+    if output.suffix.lower() not in suffixes:
+        raise ArgumentError(f"-o {output}: {what} (fix: change the extension)")
+    return output

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._cache import cache_dir
 from ._names import canonical, closest
 from .engines._base import RunSettings
 from .engines.pysd import frame
@@ -51,11 +52,6 @@ def _import_pysd():
         )
         import pysd
     return pysd
-
-
-def cache_dir() -> Path:
-    """Where translations are cached: ``$LIFECYCLE_CACHE``, else ``~/.cache/lifecycle``."""
-    return Path(os.environ.get("LIFECYCLE_CACHE", Path.home() / ".cache" / "lifecycle"))
 
 
 def file_hash(path: Path) -> str:

@@ -202,13 +202,52 @@ def _check_size(n, name: str, minimum: int) -> int:
     return check_count(n, name, minimum, SensitivityError)
 
 
-def _base(model, scenario, spec, **kw) -> dict:
-    return {
-        "spec": spec,
-        **Provenance.of(model, scenario),
-        "scenario_values_replaced": spec.replaced(scenario),
-        **kw,
-    }
+class _Study:
+    """What Sobol' and Morris share, in their one order: metrics parsed and the seed and
+    ensemble size checked before any run; the unit-cube design drawn, transformed and run
+    (:meth:`run`); the indices ranked and the result built with its provenance (:meth:`result`).
+    """
+
+    def __init__(self, model, scenario, spec, metrics, seed, runs_per_n, n):
+        self.model, self.scenario, self.spec, self.n = model, scenario, spec, n
+        self.metrics = parse_metrics(metrics, model, scenario)
+        self.seed = check_seed(seed)
+        check_ensemble(model, scenario, n * runs_per_n, len(self.metrics))
+        self.problem = _problem(spec)
+        self.timings: dict[str, float] = {}
+
+    def run(self, draw) -> np.ndarray:
+        """``draw(problem)`` -> ``(design, unit)``: SALib's design and its points in the unit
+        cube; runs them and returns the design."""
+        t0 = time.perf_counter()
+        design, unit = draw(self.problem)
+        self.timings["sample"] = time.perf_counter() - t0
+        self.samples, self.outputs, self.engine = _evaluate(
+            self.model, self.scenario, self.spec, unit, self.metrics, self.timings
+        )
+        self._t1 = time.perf_counter()
+        return design
+
+    def values(self, m: Metric) -> np.ndarray:
+        return self.outputs[m.text].to_numpy()
+
+    def result(self, method: str, rows: list, key: str, options: dict, **kw):
+        indices = _ranked(pd.DataFrame(rows), key)
+        self.timings["analyse"] = time.perf_counter() - self._t1
+        return SensitivityResult(
+            method=method,
+            indices=indices,
+            samples=self.samples,
+            outputs=self.outputs,
+            n=self.n,
+            seed=self.seed,
+            options=options | {"engine": self.engine},
+            timings=self.timings,
+            spec=self.spec,
+            **Provenance.of(self.model, self.scenario),
+            scenario_values_replaced=self.spec.replaced(self.scenario),
+            **kw,
+        )
 
 
 def sobol(
@@ -240,58 +279,44 @@ def sobol(
     if n & (n - 1):
         p = 1 << (n - 1).bit_length()
         raise SensitivityError(f"Sobol' sampling needs n a power of two, not {n} (fix: use {p})")
-    metrics = parse_metrics(metrics, model, scenario)
     d = len(spec.names)
-    seed = check_seed(seed)
-    check_ensemble(model, scenario, n * (2 * d + 2 if calc_second_order else d + 2), len(metrics))
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    problem = _problem(spec)
-    unit = sobol_sample.sample(problem, n, calc_second_order=calc_second_order, seed=seed)
-    unit = np.clip(unit, 1e-12, 1 - 1e-12)  # keep unbounded tails finite
-    timings["sample"] = time.perf_counter() - t0
-    samples, outputs, engine = _evaluate(model, scenario, spec, unit, metrics, timings)
-    t1 = time.perf_counter()
+    study = _Study(
+        model, scenario, spec, metrics, seed, 2 * d + 2 if calc_second_order else d + 2, n
+    )
+
+    def draw(problem):
+        unit = sobol_sample.sample(problem, n, calc_second_order=calc_second_order, seed=study.seed)
+        return unit, np.clip(unit, 1e-12, 1 - 1e-12)  # keep unbounded tails finite
+
+    study.run(draw)
 
     def analyse(m: Metric) -> dict:
-        y = outputs[m.text].to_numpy()
+        y = study.values(m)
         if np.ptp(y) == 0:  # no variance to apportion: indices undefined
             si = {k: np.full(len(spec), np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
             si["S2"] = si["S2_conf"] = np.full((len(spec), len(spec)), np.nan)
             return si
         return sobol_analyze.analyze(
-            problem,
+            study.problem,
             y,
             calc_second_order=calc_second_order,
             num_resamples=num_resamples,
             conf_level=conf_level,
-            seed=_salib_seed(seed),
+            seed=_salib_seed(study.seed),
         )
 
     # metrics are independent and NumPy releases the GIL: two threads nearly halve the time
-    with ThreadPoolExecutor(min(2, len(metrics))) as pool:
-        results = list(pool.map(analyse, metrics))
-    rows, rows2 = _sobol_rows(metrics, results, spec.names, calc_second_order)
-    indices = _ranked(pd.DataFrame(rows), "ST")
-    timings["analyse"] = time.perf_counter() - t1
-    return SensitivityResult(
-        method="sobol",
-        indices=indices,
-        samples=samples,
-        outputs=outputs,
-        n=n,
-        seed=seed,
-        second_order=pd.DataFrame(rows2) if calc_second_order else None,
-        options={
-            "calc_second_order": calc_second_order,
-            "num_resamples": num_resamples,
-            "conf_level": conf_level,
-            "sampling": "SALib sobol (scrambled), inverse CDF",
-            "engine": engine,
-        },
-        timings=timings,
-        **_base(model, scenario, spec),
-    )
+    with ThreadPoolExecutor(min(2, len(study.metrics))) as pool:
+        results = list(pool.map(analyse, study.metrics))
+    rows, rows2 = _sobol_rows(study.metrics, results, spec.names, calc_second_order)
+    options = {
+        "calc_second_order": calc_second_order,
+        "num_resamples": num_resamples,
+        "conf_level": conf_level,
+        "sampling": "SALib sobol (scrambled), inverse CDF",
+    }
+    second = pd.DataFrame(rows2) if calc_second_order else None
+    return study.result("sobol", rows, "ST", options, second_order=second)
 
 
 def morris(
@@ -316,53 +341,37 @@ def morris(
 
     n = _check_size(n, "n", 2)
     levels = _check_size(num_levels, "num_levels", 2)
-    metrics = parse_metrics(metrics, model, scenario)
-    seed = check_seed(seed)
-    check_ensemble(model, scenario, n * (len(spec.names) + 1), len(metrics))
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    problem = _problem(spec)
-    grid = morris_sample.sample(problem, n, num_levels=levels, seed=seed)
-    unit = (grid * (levels - 1) + 0.5) / levels  # centres of equal-probability strata
-    timings["sample"] = time.perf_counter() - t0
-    samples, outputs, engine = _evaluate(model, scenario, spec, unit, metrics, timings)
-    t1 = time.perf_counter()
+    study = _Study(model, scenario, spec, metrics, seed, len(spec.names) + 1, n)
+
+    def draw(problem):
+        grid = morris_sample.sample(problem, n, num_levels=levels, seed=study.seed)
+        return grid, (grid * (levels - 1) + 0.5) / levels  # centres of equal-probability strata
+
+    grid = study.run(draw)
     scale = levels / (levels - 1)  # from SALib's grid step to a step in probability
     rows = []
-    for m in metrics:
+    for m in study.metrics:
         si = morris_analyze.analyze(
-            problem,
+            study.problem,
             grid,
-            outputs[m.text].to_numpy(),
+            study.values(m),
             num_resamples=num_resamples,
             conf_level=conf_level,
             num_levels=levels,
-            seed=seed,
+            seed=study.seed,
         )
         for j, name in enumerate(spec.names):
             rows.append(
                 {"metric": m.text, "parameter": name}
                 | {k: scale * float(si[k][j]) for k in ("mu", "mu_star", "mu_star_conf", "sigma")}
             )
-    indices = _ranked(pd.DataFrame(rows), "mu_star")
-    timings["analyse"] = time.perf_counter() - t1
-    return SensitivityResult(
-        method="morris",
-        indices=indices,
-        samples=samples,
-        outputs=outputs,
-        n=n,
-        seed=seed,
-        options={
-            "num_levels": levels,
-            "num_resamples": num_resamples,
-            "conf_level": conf_level,
-            "sampling": "SALib morris, levels at stratum centres, inverse CDF",
-            "engine": engine,
-        },
-        timings=timings,
-        **_base(model, scenario, spec),
-    )
+    options = {
+        "num_levels": levels,
+        "num_resamples": num_resamples,
+        "conf_level": conf_level,
+        "sampling": "SALib morris, levels at stratum centres, inverse CDF",
+    }
+    return study.result("morris", rows, "mu_star", options)
 
 
 def _sobol_rows(metrics, results, names, second_order: bool) -> tuple[list, list]:

@@ -78,8 +78,13 @@ def simulate(cluster):
     Runs are cached by their full parameter set so that tests sharing a run (the baseline)
     pay for it once; every run starts from a fresh model state. Each call returns its own
     copy, so a test that edits its frame cannot change what the next test sees.
+
+    The runs are the batch engine's (``engine="auto"``, what ``lifecycle run`` uses), a
+    tenth of PySD's time; that it gives PySD's results to 1e-9 on every scenario, with
+    changed constants and changed run settings, is tested once, in ``test_engines.py`` and
+    ``test_engine_batch.py``, not again behind every behaviour test.
     """
-    from lifecycle import load_scenario
+    from lifecycle import load_scenario, run
 
     cache: dict = {}
 
@@ -91,7 +96,7 @@ def simulate(cluster):
             tuple(sorted((k, repr(v)) for k, v in settings.items())),
         )
         if key not in cache:
-            cache[key] = cluster.run(merged, **settings)
+            cache[key] = run(cluster, params=merged, engine="auto", **settings)
         return cache[key].copy()
 
     return _simulate

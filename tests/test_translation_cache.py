@@ -1,4 +1,5 @@
-"""PySD's translation is cached by the model's content and PySD's version, outside the repo."""
+"""PySD's translation and the batch engine's node graph are cached by the model's content
+and the versions that make them, in the cache folder only."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from lifecycle import _cache
 from lifecycle import model as model_module
+from lifecycle.engines import compile as compile_module
+from lifecycle.engines.batch import BatchModel
 from lifecycle.model import cache_dir, translate
 
 from .paths import LINEAR_MODEL
@@ -71,3 +75,94 @@ def test_doctests_of_the_package_share_the_isolated_cache():
     # the doctests of lifecycle/ run in the same session (pyproject: --doctest-modules over
     # tests and lifecycle), after pytest_configure pointed the cache at a temporary folder
     assert "lifecycle-test-cache-" in str(cache_dir())
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """Count the batch compiler's parses of a ``.mdl`` (PySD's parser, over a second)."""
+    calls = []
+    real = compile_module.Compiler._parse
+
+    def _parse(self):
+        calls.append(self.path)
+        return real(self)
+
+    monkeypatch.setattr(compile_module.Compiler, "_parse", _parse)
+    return calls
+
+
+def _files(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*") if p.is_file()}
+
+
+def test_the_batch_graph_is_parsed_once_per_content_and_an_edit_gives_the_new_result(
+    own_cache, parses, tmp_path
+):
+    mdl = tmp_path / "m.mdl"
+    mdl.write_text(LINEAR_MODEL.read_text())
+    first = compile_module.compiled(mdl)
+    assert len(parses) == 1 and [p.name for p in own_cache.glob("batch-*.pickle")]
+    again = compile_module.compiled(mdl)  # from the disk, not parsed
+    assert len(parses) == 1 and again is not first and again.nodes.keys() == first.nodes.keys()
+    inflow = BatchModel(mdl).run({}, 1, ["Inflow"]).values["Inflow"]
+    assert inflow[0, -1] == pytest.approx(1 * 0.5 + 2 * 0.5 + 3 * 0.5)
+    mdl.write_text(LINEAR_MODEL.read_text().replace("A1 = 1\n", "A1 = 2\n"))
+    inflow = BatchModel(mdl).run({}, 1, ["Inflow"]).values["Inflow"]
+    assert inflow[0, -1] == pytest.approx(2 * 0.5 + 2 * 0.5 + 3 * 0.5)  # not the stale graph
+    assert len(parses) == 2 and len(list(own_cache.glob("batch-*.pickle"))) == 2
+    assert _files(tmp_path) - _files(own_cache) == {mdl}, "nothing written outside the cache"
+    assert not list(own_cache.glob(".tmp-*"))
+
+
+def test_a_graph_from_the_disk_generates_the_same_program(own_cache):
+    # the compiler remembers stateful calls by the identity of their syntax trees, which a
+    # pickle does not keep: a graph read back must still find its SMOOTH and DELAY nodes
+    from lifecycle.engines.codegen import Program
+
+    from .paths import TEST_MODELS
+
+    mdl = TEST_MODELS / "builtins.mdl"  # SMOOTH, DELAY and their N forms inside equations
+    fresh = compile_module.Compiler(mdl)
+    compile_module.compiled(mdl)  # written
+    read = compile_module.compiled(mdl)  # read back
+    capture = [k for k, n in fresh.nodes.items() if n.kind != "lookup" and k != "time"]
+    assert {"smooth", "delay", "delayn"} <= {n.kind for n in fresh.nodes.values()}
+    assert Program(read, set(), capture).source == Program(fresh, set(), capture).source
+
+
+def test_another_package_version_or_a_broken_entry_parses_again(
+    own_cache, parses, tmp_path, monkeypatch
+):
+    mdl = tmp_path / "m.mdl"
+    mdl.write_text(LINEAR_MODEL.read_text())
+    compile_module.compiled(mdl)
+    (entry,) = own_cache.glob("batch-*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert "Inflow" in {n.name for n in compile_module.compiled(mdl).nodes.values()}
+    assert len(parses) == 2
+    monkeypatch.setattr(_cache, "package_version", lambda: "0.0.0+other")
+    compile_module.compiled(mdl)
+    assert len(parses) == 3 and len(list(own_cache.glob("batch-*.pickle"))) == 2
+
+
+def test_a_cache_folder_that_cannot_be_made_is_no_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("LIFECYCLE_CACHE", str(blocker / "cache"))  # under a file
+    mdl = tmp_path / "m.mdl"
+    mdl.write_text(LINEAR_MODEL.read_text())
+    assert compile_module.compiled(mdl).nodes
+    assert _files(tmp_path) == {blocker, mdl}
+
+
+def test_the_batch_engine_runs_the_file_the_model_loaded_or_says_it_changed(own_cache, tmp_path):
+    from lifecycle import engines
+    from lifecycle.errors import ModelFileError
+    from lifecycle.model import Model
+
+    mdl = tmp_path / "m.mdl"
+    mdl.write_text(LINEAR_MODEL.read_text().replace("A1 = 1\n", "A1 = 1.0625\n"))  # unique
+    model = Model(mdl)
+    mdl.write_text(LINEAR_MODEL.read_text())  # edited after loading, before the first run
+    with pytest.raises(ModelFileError, match="changed since the model was loaded"):
+        engines.engine("batch", model)

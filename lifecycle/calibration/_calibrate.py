@@ -289,7 +289,7 @@ def calibrate(
         Extra keywords for the scipy routine (``max_nfev``, ``popsize``...); ``maxiter``
         (or ``max_iter``) is the iteration limit of either search: the generations of
         differential evolution (default 60) or the lockstep iterations of multi-start least
-        squares (default 40).
+        squares (default 40); a single-start least squares stops by scipy's ``max_nfev``.
 
     Returns
     -------

@@ -108,6 +108,6 @@ def profile_intervals(result, obj: Objective, x: np.ndarray, frozen: np.ndarray)
                 f"the profile of '{p.name}' found a better fit than the search (sum of "
                 f"squares {s_better:.6g} against {2.0 * best:.6g}, at {p.name} = "
                 f"{table['value'].iloc[better]:.6g}, the other parameters refitted): the "
-                "search stopped short; refit with more iterations (options={'maxiter': ...}) "
-                "or from that value"
+                "search stopped short; refit with more iterations (--max-iterations N, "
+                "options={'maxiter': N}) or from that value"
             )

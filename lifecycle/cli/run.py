@@ -147,6 +147,7 @@ def run(
     """
     from ..outputs import check_folder, provenance
     from ..runner import run_scenarios, write_results
+
     # the files' and --set's problems, reported together
     model, scens, extra = _load_with_set(scenarios, model_path, assignments)
     names = _resolve_vars(model, split_names(variables))

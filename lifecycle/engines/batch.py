@@ -36,10 +36,10 @@ from typing import Any
 import numpy as np
 
 from .._names import canonical
-from ..errors import ArgumentError, SimulationError, UnknownParameterError
+from ..errors import ArgumentError, ModelFileError, SimulationError, UnknownParameterError
 from ._base import EngineResult, RunSettings, State, check_state
 from .codegen import Program, state_keys
-from .compile import CONTROL_KEYS, Compiler
+from .compile import CONTROL_KEYS, Compiler, compiled
 
 RPREC = 1e-5  # PySD's relative precision for final and saving times (Time.rprec)
 # Runs per chunk. Each array operation costs a fixed ~1 us plus a per-run part; measured on
@@ -199,15 +199,23 @@ class BatchModel:
     path : path of the ``.mdl`` file.
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, *, sha256: str | None = None):
         self.path = Path(path)
-        key = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        data = None
+        if sha256 is None:  # a Model gives the hash of the bytes it loaded
+            data = self.path.read_bytes()
+            sha256 = hashlib.sha256(data).hexdigest()
         with _LOCK:
-            if key not in _COMPILED:
-                _COMPILED[key] = Compiler(self.path)
-        self.hash = key
-        self.comp = _COMPILED[key]
-        self.names = {n.name: k for k, n in self.comp.nodes.items() if not k.startswith("_")}
+            if sha256 not in _COMPILED:
+                data = self.path.read_bytes() if data is None else data
+                if hashlib.sha256(data).hexdigest() != sha256:
+                    raise ModelFileError(
+                        f"{self.path}: the file changed since the model was loaded "
+                        "(fix: load it again, lifecycle.load_model)"
+                    )
+                _COMPILED[sha256] = compiled(self.path, data)
+        self.hash = sha256
+        self.comp = _COMPILED[sha256]
 
     def key(self, name: str) -> str:
         """The node key of the variable ``name`` (any Vensim spelling)."""
@@ -350,7 +358,7 @@ class BatchEngine:
 
     def __init__(self, model):
         self.model = model
-        self.batch = BatchModel(model.path)
+        self.batch = BatchModel(model.path, sha256=model.hash)
 
     def run(
         self, params: Mapping[str, Any], n: int, variables: Sequence[str], settings: RunSettings

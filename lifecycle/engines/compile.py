@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import _cache
 from .._names import canonical
 from ..errors import ModelParseError, UnsupportedFunctionError
 
@@ -114,6 +115,21 @@ class Node:
         return set(self.refs) | set(self.args.values())
 
 
+def compiled(path: str | Path, data: bytes | None = None) -> Compiler:
+    """The :class:`Compiler` of the model at ``path``, from the on-disk cache when it holds
+    one for these bytes (``data``, default the file's), this PySD, this package and this
+    compiler's source; parsing with PySD takes over a second, loading the entry milliseconds.
+    """
+    from importlib.metadata import version
+
+    path = Path(path)
+    data = path.read_bytes() if data is None else data
+    parts = [data, version("pysd"), _cache.package_version(), Path(__file__).read_bytes()]
+    comp = _cache.pickled("batch", _cache.content_key(parts), lambda: Compiler(path))
+    comp.path = path  # the same content may sit at another path: name this one in messages
+    return comp
+
+
 class Compiler:
     """Build the node graph of a Vensim file from PySD's abstract model."""
 
@@ -123,8 +139,21 @@ class Compiler:
         self.by_name: dict[str, str] = {}  # canonical name -> key
         self._count = 0
         self._element = ""
-        self._memo: dict[int, str] = {}
+        # id of a stateful call's syntax tree -> (the tree, its node): the code generator
+        # asks again for the expressions that hold it (see :meth:`expr`)
+        self._memo: dict[int, tuple[object, str]] = {}
         self._parse()
+
+    # -- the on-disk cache (:func:`compiled`) ---------------------------------------------
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_memo"] = list(self._memo.values())  # ids do not survive a pickle
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        pairs = state.pop("_memo")
+        self.__dict__.update(state)
+        self._memo = {id(tree): (tree, key) for tree, key in pairs}
 
     # -- parsing -------------------------------------------------------------------------
     def _parse(self) -> None:
@@ -263,10 +292,10 @@ class Compiler:
             return f"np.interp({x}, {xs!r}, {ys!r})"
         memo = self._memo.get(id(ast))
         if memo is not None:
-            refs.add(memo)
-            return memo
+            refs.add(memo[1])
+            return memo[1]
         key = self._stateful_node(ast)
-        self._memo[id(ast)] = key
+        self._memo[id(ast)] = (ast, key)  # the object too: it keeps the id valid
         refs.add(key)
         return key
 

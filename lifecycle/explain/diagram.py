@@ -23,6 +23,7 @@ import re
 from pathlib import Path
 
 from ..errors import ArgumentError, SimulationError
+from ..limits import check_suffix
 from .structure import ModelStructure
 
 FORMATS = (".svg", ".png")
@@ -160,12 +161,7 @@ def overview_model(structure: ModelStructure, named=None) -> dict:
 
 def check_output(output: str | os.PathLike) -> Path:
     """``output`` if it names an SVG or PNG file; an ArgumentError otherwise."""
-    output = Path(output)
-    if output.suffix.lower() not in FORMATS:
-        raise ArgumentError(
-            f"-o {output}: a diagram is written as .svg or .png (fix: change the extension)"
-        )
-    return output
+    return check_suffix(output, FORMATS, "a diagram is written as .svg or .png")
 
 
 def draw(

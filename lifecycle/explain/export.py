@@ -10,19 +10,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import ArgumentError, SimulationError
+from ..errors import SimulationError
+from ..limits import check_suffix
 
 FORMATS = (".xmile", ".stmx", ".xml")
 
 
 def check_output(output: str | os.PathLike) -> Path:
     """``output`` if it names an XMILE file; an ArgumentError otherwise."""
-    output = Path(output)
-    if output.suffix.lower() not in FORMATS:
-        raise ArgumentError(
-            f"-o {output}: an XMILE file ends in .xmile, .stmx or .xml (fix: change the extension)"
-        )
-    return output
+    return check_suffix(output, FORMATS, "an XMILE file ends in .xmile, .stmx or .xml")
 
 
 def export_xmile(
