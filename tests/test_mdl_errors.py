@@ -46,7 +46,9 @@ CASES = {
     # binary without a NUL byte (a cut piece of a .vpm, random bytes): still binary, not
     # "Latin-1 or Windows-1252?"
     "binary_no_nul": (
-        bytes(b for b in random.Random(8).randbytes(600) if b), None, ["is a binary file"]
+        bytes(b for b in random.Random(8).randbytes(600) if b),
+        None,
+        ["is a binary file"],
     ),
     "latin1": (
         _sir("{UTF-8}\n", "").replace("Duration", "Durée").encode("latin-1"),
