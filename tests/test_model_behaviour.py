@@ -151,8 +151,8 @@ def test_without_customer_push_the_large_firm_does_not_speed_upgrading(simulate)
 def test_without_trust_erosion_the_large_firm_does_not_lower_trust(simulate):
     no_lf = simulate(scenario="contrasts/no_large_firm.toml")["Trust"].loc[20]
     erosion0 = simulate({"large firm trust erosion": 0.0})["Trust"].loc[20]
-    assert simulate()["Trust"].loc[20] < no_lf - 0.1  # 0.72 against 0.88
-    assert erosion0 > no_lf - 0.05
+    assert simulate()["Trust"].loc[20] < no_lf - 0.05  # 0.72 against 0.88
+    assert erosion0 > no_lf - 0.05  # 0.86: the other channels give 0.024
 
 
 def test_without_leavers_founding_firms_there_is_no_spinoff_burst(simulate):
@@ -169,6 +169,21 @@ def test_without_venture_backed_firms_halving_capital_costs_nothing(simulate):
     full = simulate(kn, scenario="science_driven.toml")["Firm Births"].loc[0:60].mean()
     half = simulate(kn, scenario="contrasts/science_driven_venture_capital_halved.toml")
     assert half["Firm Births"].loc[0:60].mean() == pytest.approx(full, rel=1e-9)
+    jobs = simulate(kn, scenario="science_driven.toml")["Employment"].loc[0:60].mean()
+    assert half["Employment"].loc[0:60].mean() == pytest.approx(jobs, rel=1e-9)
+
+
+def test_scarce_capital_delays_growth_and_the_market_sets_the_peak(simulate):
+    """Why behaviour 5's capital claim is on cumulative employment: with half the venture
+    supply the science-driven cluster's jobs over years 0-60 fall by 10 % (4,340 against
+    4,840), its peak by 4 % only, because at the peak the SMEs' capacity exceeds their
+    market (9,930 against 7,800 jobs in year 50): capital binds the growth of capacity."""
+    full = simulate(scenario="science_driven.toml")
+    half = simulate(scenario="contrasts/science_driven_venture_capital_halved.toml")
+    assert half["Employment"].loc[0:60].mean() < 0.95 * full["Employment"].loc[0:60].mean()
+    assert half["Employment"].loc[40] < 0.85 * full["Employment"].loc[40]  # 5,890 vs 7,430
+    t = full["Employment"].idxmax()
+    assert full["Firm Capacity"].loc[t] > full["SME Labour Demand"].loc[t]  # market-bound
 
 
 # 6 -- managerial training ---------------------------------------------------------------
@@ -256,8 +271,6 @@ def test_without_price_competition_the_wage_hardly_matters_for_the_shock(simulat
 #: the share measured when this list was written; see the closing note of issue 10.
 BELOW_TARGET = {
     "slow decline as diversity erodes": 0.785,
-    "venture capital binds a science-driven cluster": 0.605,
-    "networking helps engineering-based clusters more, already networked": 0.71,
 }
 
 
