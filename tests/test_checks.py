@@ -286,6 +286,15 @@ def uncertain(tmp_path: Path, table: str) -> Path:
     return write(tmp_path / "uncertain.toml", "[uncertain]\n" + textwrap.dedent(table))
 
 
+def ensemble_setup(tmp_path: Path, scenarios: dict[str, str], check: str, table: str):
+    """``(checks, spec)`` on the linear model: scenario files (name -> the lines after
+    ``[params]``), one check file and one uncertain file, loaded as a user's would be."""
+    for name, lines in scenarios.items():
+        write(tmp_path / name, f'model = "{LINEAR}"\n[params]\n{lines}')
+    cs = load_checks([checkfile(tmp_path, check)])
+    return cs, load_uncertain(uncertain(tmp_path, table), cs.model)
+
+
 def wilson_by_quadratic(k: int, n: int, z: float = 1.959963984540054):
     """The Wilson interval as the two roots of (p_hat - p)^2 = z^2 p (1 - p) / n."""
     ph = k / n
@@ -334,20 +343,16 @@ def test_every_scenario_of_a_draw_shares_its_parameters(tmp_path):
     # In "double.toml" A1 = 2, so Y(1) differs from the base run by exactly X1 in each draw:
     # "final(Y) - final(Y, base) > 0.3" holds in 70 % of a Latin hypercube only if both runs
     # of a draw see the same X1 (independent draws would give about 0.5 + noise).
-    write(tmp_path / "base.toml", f'model = "{LINEAR}"\n[params]\n')
-    write(tmp_path / "double.toml", f'model = "{LINEAR}"\n[params]\n"A1" = 2\n')
-    f = checkfile(
+    cs, spec = ensemble_setup(
         tmp_path,
+        {"base.toml": "", "double.toml": '"A1" = 2\n'},
         """
         [[check]]
         name = "doubling A1 adds X1"
         scenario = "double.toml"
         condition = "final(Y) - final(Y, scenario='base.toml') > 0.3"
         """,
-    )
-    cs = load_checks([f])
-    spec = load_uncertain(
-        uncertain(tmp_path, '"X1" = {dist = "uniform", min = 0, max = 1}\n'), cs.model
+        '"X1" = {dist = "uniform", min = 0, max = 1}\n',
     )
     report = run_checks(cs, spec=spec, n=100, seed=5)
     assert report.outcomes[0].k == 70
@@ -364,26 +369,19 @@ def test_every_scenario_of_a_draw_shares_its_parameters(tmp_path):
 def test_a_constant_the_scenario_sets_keeps_its_value_in_every_draw(tmp_path):
     # the scenario sets X1 = 0.9 (the model's is 0.5): Y(1) = 3.4 in every draw, whatever X1
     # the ensemble draws; X2 is drawn and moves Y by 2 X2 - 1
-    write(tmp_path / "high.toml", f'model = "{LINEAR}"\n[params]\n"X1" = 0.9\n')
-    f = checkfile(
+    cs, spec = ensemble_setup(
         tmp_path,
+        {"high.toml": '"X1" = 0.9\n'},
         """
         [[check]]
         name = "X1 held"
         scenario = "high.toml"
         condition = "peak(Hump) > 0.89"
         """,
-    )
-    cs = load_checks([f])
-    spec = load_uncertain(
-        uncertain(
-            tmp_path,
-            """
-            "X1" = {dist = "uniform", min = 0, max = 1}
-            "X2" = {dist = "uniform", min = 0, max = 1}
-            """,
-        ),
-        cs.model,
+        """
+        "X1" = {dist = "uniform", min = 0, max = 1}
+        "X2" = {dist = "uniform", min = 0, max = 1}
+        """,
     )
     report = run_checks(cs, spec=spec, n=50, seed=1)
     assert report.outcomes[0].share == 1.0
@@ -454,20 +452,16 @@ def test_problems_of_the_check_file_and_the_uncertain_file_come_together(tmp_pat
 
 def test_scenarios_with_other_run_settings_run_in_their_own_batch(tmp_path):
     # Y(t) = 3 t at the model's values: the half-length run ends at 1.5, the full one at 3
-    write(tmp_path / "half.toml", f'model = "{LINEAR}"\n[params]\n[run]\nfinal_time = 0.5\n')
-    write(tmp_path / "full.toml", f'model = "{LINEAR}"\n[params]\n"A1" = 1\n')
-    f = checkfile(
+    cs, spec = ensemble_setup(
         tmp_path,
+        {"half.toml": "[run]\nfinal_time = 0.5\n", "full.toml": '"A1" = 1\n'},
         """
         [[check]]
         name = "half"
         scenario = "half.toml"
         condition = "abs(2 * final(Y) - final(Y, scenario='full.toml')) < 1e-9"
         """,
-    )
-    cs = load_checks([f])
-    spec = load_uncertain(
-        uncertain(tmp_path, '"X2" = {dist = "uniform", min = 0, max = 1}\n'), cs.model
+        '"X2" = {dist = "uniform", min = 0, max = 1}\n',
     )
     report = run_checks(cs, spec=spec, n=30, seed=2)
     assert report.outcomes[0].share == 1.0

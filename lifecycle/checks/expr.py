@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .metrics import FUNCTIONS, HELP
+from .metrics import FUNCTIONS, HELP, brackets
 
 KEYWORDS = ("and", "or", "not")
 CALLS = ("abs",)
@@ -68,21 +68,7 @@ class Call:
 
 def _closing(text: str, start: int) -> int | None:
     """Index of the ``)`` matching the ``(`` at ``start``, outside quotes; None if none."""
-    depth, quote = 0, None
-    for i in range(start, len(text)):
-        ch = text[i]
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
+    return next((i for i, ch, depth in brackets(text, start) if ch == ")" and depth == 0), None)
 
 
 def cut_metrics(text: str) -> tuple[str, list[Call], list[str]]:

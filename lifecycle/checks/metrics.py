@@ -20,6 +20,7 @@ relative to the check file), run on the same parameter draw as the check's own s
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,31 +96,46 @@ class CheckMetric:
         return tt[np.argmax(yy, axis=1)]  # tpeak over the window
 
 
-def split_args(text: str) -> list[str] | None:
-    """Split ``text`` at top-level commas (outside quotes and brackets); None if unbalanced."""
-    parts, depth, quote, cur = [], 0, None, []
-    for ch in text:
+def brackets(text: str, start: int = 0) -> Iterator[tuple[int, str, int | None]]:
+    """``(index, character, depth)`` of ``text`` from ``start`` on, the one scan of the
+    conditions' brackets: ``depth`` is the bracket depth after the character (``(`` raises
+    it, ``)`` lowers it), None inside quotes, the quote marks included; a last
+    ``(len(text), "", None)`` when a quote is left open."""
+    depth, quote = 0, None
+    for i in range(start, len(text)):
+        ch = text[i]
         if quote:
-            cur.append(ch)
             if ch == quote:
                 quote = None
+            yield i, ch, None
             continue
         if ch in "'\"":
             quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth < 0:
-                return None
-        elif ch == "," and depth == 0:
-            parts.append("".join(cur).strip())
-            cur = []
+            yield i, ch, None
             continue
-        cur.append(ch)
-    if quote or depth:
+        depth += (ch == "(") - (ch == ")")
+        yield i, ch, depth
+    if quote:
+        yield len(text), "", None
+
+
+def split_args(text: str) -> list[str] | None:
+    """Split ``text`` at top-level commas (outside quotes and brackets); None if unbalanced."""
+    parts, last, end = [], 0, 0
+    for i, ch, depth in brackets(text):
+        if depth is None:
+            if i == len(text):
+                return None  # a quote left open
+            continue
+        if depth < 0:
+            return None
+        if ch == "," and depth == 0:
+            parts.append(text[last:i].strip())
+            last = i + 1
+        end = depth
+    if end:
         return None
-    parts.append("".join(cur).strip())
+    parts.append(text[last:].strip())
     return parts
 
 
