@@ -59,6 +59,17 @@ COMMANDS: dict[str, str] = {
 }
 
 
+@contextmanager
+def collecting(problems: list) -> Iterator[None]:
+    """Add a :class:`ScenarioError`'s problems to ``problems`` instead of raising, so that a
+    command reports the problems of all its files at once (then ``raise
+    ScenarioError(problems)``)."""
+    try:
+        yield
+    except ScenarioError as exc:
+        problems += exc.problems
+
+
 class LifecycleGroup(click.Group):
     """Loads the commands of :data:`COMMANDS` on first use and maps every
     :class:`LifecycleError` to its message and exit code, in one place."""

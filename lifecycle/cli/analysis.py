@@ -23,6 +23,7 @@ from ..sensitivity import morris, sobol
 from ..uncertain import load_uncertain
 from . import (
     SEED,
+    collecting,
     command_line,
     force_option,
     model_option,
@@ -49,10 +50,8 @@ def _inputs(scenario: Path, uncertain: Path, model_path: Path | None):
     except ScenarioError as exc:
         problems += exc.problems
         model, scen = resolve_model([scenario], model_path)[0] or load_model(None), None
-    try:
+    with collecting(problems):
         spec = load_uncertain(uncertain, model)
-    except ScenarioError as exc:
-        problems += exc.problems
     if problems:
         raise ScenarioError(problems)
     replaced = spec.replaced(scen)

@@ -11,6 +11,7 @@ import click
 
 from ..errors import ScenarioError
 from . import (
+    collecting,
     command_line,
     figure_format_option,
     force_option,
@@ -108,19 +109,15 @@ def check_command(
         raise click.UsageError(f"{flag} needs --ensemble UNCERTAIN.toml")
     problems = []
     checkset = None
-    try:
+    with collecting(problems):
         checkset = load_checks(paths, model_path)
-    except ScenarioError as exc:
-        problems += exc.problems
     spec = None
     if uncertain is not None:
         from ..model import load_model
 
         model = checkset.model if checkset is not None else load_model(model_path)
-        try:
+        with collecting(problems):
             spec = load_uncertain(uncertain, model)
-        except ScenarioError as exc:
-            problems += exc.problems
     if problems:
         raise ScenarioError(problems)
     from ..checks.report import write

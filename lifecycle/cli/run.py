@@ -11,6 +11,7 @@ from ..errors import Problem, ScenarioError, SettingsError
 from ..model import Model
 from . import (
     POSITIVE,
+    collecting,
     command_line,
     figure_format_option,
     force_option,
@@ -57,10 +58,8 @@ def _load_with_set(paths, model_path, assignments):
 
     model, scens, problems = _load(paths, model_path)
     extra = {}
-    try:
+    with collecting(problems):
         extra = parse_assignments(assignments, model)
-    except ScenarioError as exc:
-        problems += exc.problems
     if problems:
         raise ScenarioError(problems)
     return model, scens, extra
