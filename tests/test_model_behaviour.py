@@ -270,7 +270,7 @@ def test_without_price_competition_the_wage_hardly_matters_for_the_shock(simulat
 #: Checks that hold in fewer than 80 % of the plausible ensemble at n = 200 (seed 1234), with
 #: the share measured when this list was written; see the closing note of issue 10.
 BELOW_TARGET = {
-    "slow decline as diversity erodes": 0.785,
+    "slow decline as diversity erodes": 0.755,
 }
 
 
