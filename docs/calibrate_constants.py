@@ -64,6 +64,10 @@ COHORT = {
     "startup rate": 0.02, "localisation half size": 20000, "firm inmigration rate": 0,
     "university spinoff base rate": 0, "spinoffs per leaver": 0,
 }  # fmt: skip
+#: The Bass innovation coefficient p over published fits: about 0.03 on average, often less
+#: than 0.01 (Mahajan, Muller and Bass 1995, Marketing Science 14(3):G79-G88; the mean also
+#: in Sultan, Farley and Lehmann 1990, Journal of Marketing Research 27(1):70-77).
+BASS_P = {"mean": 0.03, "often_below": 0.01}
 #: Eurostat news release STAT/19/2109 (11 April 2019): hourly labour costs in 2018, euro.
 LABOUR_COST_2018 = {"Sweden": 36.6, "Denmark": 43.5, "EU28": 27.4}  # the EU of 2018
 NUTS2_REGIONS = 242  # NUTS 2021 level-2 regions of the EU27
@@ -219,6 +223,9 @@ def evidence() -> list[tuple[str, float, str]]:
         ("young firm failure rate", eurostat_young_hazard(),
          "Eurostat 2016: 44 % survive five years, young for a fixed 4 years, 0.04 after "
          "(the model's first-order maturation needs more: the cohort fits below)"),
+        ("spontaneous recruitment", BASS_P["often_below"],
+         f"Bass p over published fits: mean {BASS_P['mean']}, often below "
+         f"{BASS_P['often_below']} (Mahajan, Muller and Bass 1995; membership is costly)"),
         ("relative wage level", wage["Sweden"],
          f"Eurostat 2018 labour cost: Sweden {wage['Sweden']:.2f}, Denmark "
          f"{wage['Denmark']:.2f} x the EU28 average (the lower end)"),
