@@ -9,7 +9,7 @@ import click
 
 from ..errors import Problem, ScenarioError, SettingsError
 from ..model import Model
-from . import (
+from ._shared import (
     POSITIVE,
     collecting,
     command_line,
