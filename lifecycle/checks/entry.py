@@ -71,13 +71,6 @@ def suggest_key(key: str, allowed: Iterable[str]) -> str:
     return f"did you mean '{close[0]}'? (keys: {allowed_text})" if close else f"use {allowed_text}"
 
 
-def horizon(model: Model, scenario: Scenario | None) -> tuple[float, float]:
-    """The run's time span: the model file's initial time to the scenario's final time."""
-    final = scenario.final_time if scenario is not None else None
-    end = final if final is not None else model.control["final_time"]
-    return model.control["initial_time"], end
-
-
 class _Problems(Exception):
     """Problems of a referenced scenario file (they carry their own file and line)."""
 
@@ -253,7 +246,7 @@ class Validator:
             target, found = self.scenario(spath)
             if found:
                 raise _Problems(found)
-        lo, hi = horizon(self.model, target)
+        lo, hi = self.model.horizon(target)
         for v in times:
             if not lo <= v <= hi:
                 raise ConditionError(
