@@ -193,3 +193,29 @@ def test_the_length_check_sees_a_long_function(tmp_path):
 @pytest.mark.parametrize("path", MODULES, ids=rel)
 def test_no_function_over_80_lines_without_a_reason_in_its_docstring(path):
     assert long_functions(path) == []
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def fixtures_of(path: Path) -> set[str]:
+    """The names of the pytest fixtures defined at the top of ``path``."""
+    tree = ast.parse(path.read_text(), str(path))
+    return {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and any("fixture" in ast.unparse(d) for d in node.decorator_list)
+    }
+
+
+def test_fixtures_are_shared_in_conftest_not_copied_between_test_modules():
+    shared = fixtures_of(TESTS / "conftest.py")
+    assert {"cluster", "linear", "bass", "tv"} <= shared
+    where: dict[str, list[str]] = {}
+    for path in sorted(TESTS.glob("test_*.py")):
+        for name in fixtures_of(path):
+            where.setdefault(name, []).append(path.name)
+    # a conftest fixture redefined (shadowed) in a module, or one fixture in two modules
+    copied = {n: w for n, w in where.items() if n in shared or len(w) > 1}
+    assert copied == {}
