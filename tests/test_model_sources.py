@@ -227,3 +227,23 @@ def test_medicon_valley_p_at_the_sourced_q_is_what_the_comment_says(cluster, evi
     assert (round(low, 2), round(high, 2)) == (0.02, 0.51)
     comment = cluster.parameters["spontaneous recruitment"].comment
     assert "p = 0.054" in comment and "0.02-0.51" in comment and "initiative" in comment
+
+
+def test_spinoffs_per_leaver_is_the_bridge_ratio(cluster, evidence):
+    """About 1,000 Bridge firms among more than 18,000 leavers (0.056); Oulu's 400 start-ups
+    per 4,500 ICT jobs lost (0.089) include founders of every origin, so they lie above."""
+    spin = evidence.spinoffs_per_leaver()
+    assert (spin["bridge_firms"], spin["bridge_offered"]) == (1000.0, 18000.0)
+    assert (spin["oulu_startups"], spin["oulu_jobs_lost"]) == (400.0, 4500.0)
+    value = cluster.parameters["spinoffs per leaver"].default
+    assert value == pytest.approx(spin["bridge"], abs=5e-4)
+    assert value < spin["oulu"] == pytest.approx(0.089, abs=5e-4)
+
+
+def test_local_purchases_lie_in_the_nokia_subcontractor_span(cluster, evidence):
+    """18,000-20,000 first-tier subcontractor jobs per 24,500 Nokia jobs in Finland (2001)."""
+    sup = evidence.supplier_jobs_per_large_firm_job()
+    assert sup["nokia"] == 24500.0
+    assert (round(sup["low"], 2), round(sup["high"], 2)) == (0.73, 0.82)
+    value = cluster.parameters["local purchases per large firm job"].default
+    assert sup["low"] <= value <= sup["high"]
