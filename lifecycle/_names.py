@@ -15,6 +15,10 @@ Examples
 ['relative wage level']
 >>> did_you_mean(["imitation rate", "exit rate"])
 "did you mean 'imitation rate' or 'exit rate'?"
+>>> key_fix("year_zer", ["year_zero", "dates"])
+"did you mean 'year_zero'?"
+>>> key_fix("colour", ["year_zero", "dates"])
+'allowed: year_zero, dates'
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import functools
 import re
 from collections.abc import Iterable
 
-__all__ = ["canonical", "closest", "did_you_mean", "find"]
+__all__ = ["canonical", "closest", "did_you_mean", "find", "key_fix"]
 
 
 def canonical(name: str) -> str:
@@ -66,3 +70,11 @@ def did_you_mean(suggestions: Iterable[str]) -> str:
     """``"did you mean 'a' or 'b'?"``, or ``""`` when there is nothing to suggest."""
     quoted = [f"'{s}'" for s in suggestions]
     return "did you mean " + " or ".join(quoted) + "?" if quoted else ""
+
+
+def key_fix(key: str, allowed: Iterable[str]) -> str:
+    """The fix for an unknown key of a file the user wrote (a TOML table's): the closest
+    allowed key, else the list of them. Keys are spelled exactly, unlike Vensim names."""
+    allowed = list(allowed)
+    close = difflib.get_close_matches(str(key).lower(), allowed, n=1, cutoff=0.6)
+    return did_you_mean(close) or "allowed: " + ", ".join(allowed)

@@ -17,10 +17,10 @@ The fitted scenario :func:`lifecycle.calibrate` writes has one.
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass, replace
 
+from ._names import key_fix
 from ._readers import line_of
 from .errors import Problem
 
@@ -55,8 +55,7 @@ def read_calendar(data: dict, text: str, where: str, problems: list, parent=None
     before = len(problems)
     for key in raw:
         if key not in KEYS:
-            hint = difflib.get_close_matches(key, KEYS, n=1, cutoff=0.6)
-            fix = f"did you mean '{hint[0]}'?" if hint else "allowed: " + ", ".join(KEYS)
+            fix = key_fix(key, KEYS)
             problems.append(
                 Problem(
                     where, f"unknown key '{key}' in [calendar]", line_of(text, key, "calendar"), fix

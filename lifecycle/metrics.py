@@ -78,13 +78,6 @@ def interp_at(t: np.ndarray, y: np.ndarray, at: float) -> np.ndarray:
     return (1 - w) * y[:, i] + w * y[:, i + 1]
 
 
-def _time_range(model, scenario) -> tuple[float, float]:
-    # the model file's own controls: PySD's live values keep the last run's settings
-    final = getattr(scenario, "final_time", None)
-    control = model.control
-    return control["initial_time"], float(final if final is not None else control["final_time"])
-
-
 def parse_metric(text: str, model, *, horizon: tuple[float, float] | None = None) -> Metric:
     """Parse one metric such as ``"peak(Firms)"``; names resolve in any spelling.
 
@@ -134,7 +127,7 @@ def parse_metrics(texts: Sequence[str | Metric], model, scenario=None) -> list[M
         texts = [texts]
     if not texts:
         raise MetricError([f"no metric given; {_HELP}"])
-    horizon = _time_range(model, scenario)
+    horizon = model.horizon(scenario)
     out, problems = [], []
     for t in texts:
         try:

@@ -276,6 +276,14 @@ class Model:
         row = self._by_key.get(canonical("TIME STEP"))
         return str(row["Units"]) if row is not None and isinstance(row["Units"], str) else ""
 
+    def horizon(self, scenario=None) -> tuple[float, float]:
+        """The time span a run covers: the file's INITIAL TIME to the scenario's FINAL TIME
+        (its ``[run]`` table), else the file's. From :attr:`control`, never PySD's live
+        values, which keep the last run's settings."""
+        final = getattr(scenario, "final_time", None)
+        end = self.control["final_time"] if final is None else float(final)
+        return self.control["initial_time"], end
+
     @property
     def parameters(self) -> dict[str, Constant]:
         """Settable constants, without the control variables."""

@@ -7,7 +7,6 @@ line where it can be found, and a fix.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import math
 import os
@@ -16,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._names import did_you_mean
+from ._names import did_you_mean, key_fix
 from ._readers import MAX_PROBLEMS, line_of, read_text, read_toml, resolve
 from .calendar import annotate, model_time, read_calendar
 from .errors import (
@@ -217,14 +216,8 @@ def _check_top_keys(data: dict, text: str, where: str, problems: list[Problem]) 
     """Unknown top-level keys (with the nearest allowed one) and non-string values."""
     for key in data:
         if key not in TOP_KEYS:
-            hint = difflib.get_close_matches(key.lower(), TOP_KEYS, n=1, cutoff=0.6)
             problems.append(
-                Problem(
-                    where,
-                    f"unknown key '{key}'",
-                    line_of(text, key),
-                    f"did you mean '{hint[0]}'?" if hint else "allowed: " + ", ".join(TOP_KEYS),
-                )
+                Problem(where, f"unknown key '{key}'", line_of(text, key), key_fix(key, TOP_KEYS))
             )
     for key in ("name", "description", "extends", "model"):
         if key in data and not isinstance(data[key], str):

@@ -15,7 +15,7 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from .paths import BASS_MODEL, LINEAR_MODEL, MAIN_MODEL, SCENARIOS, SHARED
+from .paths import BASS_MODEL, LINEAR_MODEL, MAIN_MODEL, SCENARIOS, SHARED, TV_DATA
 
 matplotlib.use("Agg")
 
@@ -69,6 +69,21 @@ def bass():
     from lifecycle import load_model
 
     return load_model(BASS_MODEL)
+
+
+@pytest.fixture(scope="module")
+def tv(bass):
+    """US colour-TV sales 1963-1970 (``data/SOURCES.md``) as the Bass model's adoption rate,
+    in model years (1962 = 0); one per test module, as calibration may hold on to it."""
+    from lifecycle import read_data
+
+    return read_data(
+        TV_DATA,
+        time_column="year",
+        columns={"sales_thousand_units": "adoption rate"},
+        time_offset=1962,
+        model=bass,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,6 @@ import pandas as pd
 import pytest
 
 from lifecycle.calibration import IdentifiabilityWarning, Parameter, calibrate
-from lifecycle.data import read_data
-from lifecycle.model import load_model
 
 # PySD 3.14 calls DataFrame.set_index(inplace=True) on every run; pandas 3.1 deprecates it.
 pytestmark = pytest.mark.filterwarnings(
@@ -28,22 +26,6 @@ REFERENCE = {
     0.25: (38942, 0.0217, 0.6229),
     1 / 64: (39613, 0.0187, 0.6163),
 }
-
-
-@pytest.fixture(scope="module")
-def bass():
-    return load_model(ROOT / "models" / "bass_diffusion.mdl")
-
-
-@pytest.fixture(scope="module")
-def tv(bass):
-    return read_data(
-        ROOT / "data" / "bass_colour_tv_sales.csv",
-        time_column="year",
-        columns={"sales_thousand_units": "adoption rate"},
-        time_offset=1962,
-        model=bass,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -18,24 +18,12 @@ from lifecycle.calibration import calibrate
 from lifecycle.cli import cli
 from lifecycle.data import read_data
 from lifecycle.errors import DataError
-from lifecycle.model import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 BASS = ROOT / "models" / "bass_diffusion.mdl"
 TV = ROOT / "data" / "bass_colour_tv_sales.csv"
 P, Q, M = "innovation coefficient", "imitation coefficient", "market size"
 BOUNDS = {P: (0.001, 0.2), Q: (0.05, 2.0), M: (5000.0, 200000.0)}
-
-
-@pytest.fixture(scope="module")
-def bass():
-    return load_model(BASS)
-
-
-@pytest.fixture(scope="module")
-def tv(bass):
-    return read_data(TV, columns={"sales_thousand_units": "adoption rate"}, time_offset=1962,
-                     model=bass)  # fmt: skip
 
 
 def test_read_data_finds_the_year_column_by_itself(tmp_path):

@@ -19,7 +19,6 @@ from lifecycle.errors import (
     NotAConstantError,
     UnknownParameterError,
 )
-from lifecycle.model import load_model
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:The inplace keyword in DataFrame.set_index:DeprecationWarning"
@@ -137,11 +136,6 @@ def test_malformed_param_option_is_a_usage_error(tmp_path, param, match):
                         "-o", str(tmp_path / "f.toml")])  # fmt: skip
     assert result.exit_code == 2 and match in result.output
     assert not any(tmp_path.iterdir())
-
-
-@pytest.fixture(scope="module")
-def bass():
-    return load_model(BASS)
 
 
 def frame(**columns) -> pd.DataFrame:

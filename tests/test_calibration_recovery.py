@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from lifecycle.calibration import calibrate
-from lifecycle.model import load_model
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:The inplace keyword in DataFrame.set_index:DeprecationWarning"
@@ -37,14 +36,6 @@ BOUNDS = {
 DT = 0.125
 NOISE = 0.03  # noise sd as a fraction of each series' spread
 DRAWS = 10
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    path = ROOT / "models" / "cluster_lifecycle.mdl"
-    if not path.is_file():
-        pytest.fail("models/cluster_lifecycle.mdl is missing")
-    return load_model(path)
 
 
 @pytest.fixture(scope="module")

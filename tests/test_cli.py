@@ -861,9 +861,9 @@ class _Terminal(io.StringIO):
 
 @pytest.mark.parametrize(("tty", "n"), [(True, 2), (False, 2), (True, 1)])
 def test_progress_bar_only_on_a_terminal_for_several_scenarios(monkeypatch, capsys, tty, n):
-    """The bar is the command line's (lifecycle.cli.progress, fed by run_scenarios'
+    """The bar is the command line's (lifecycle.cli._shared.progress, fed by run_scenarios'
     on_done); the library itself never writes to stderr."""
-    from lifecycle.cli import progress
+    from lifecycle.cli._shared import progress
     from lifecycle.runner import run_scenarios
     from lifecycle.scenarios import Scenario
 

@@ -67,3 +67,35 @@ def test_a_variable_not_recorded_by_a_monte_carlo_gets_suggestions(linear):
     mc = monte_carlo(linear, None, spec, n=4, seed=1, variables=["Y"])
     with pytest.raises(UnknownParameterError, match=r"did you mean 'Y'"):
         mc.bands("y2")
+
+
+#: kind of file -> (a typo of one of its keys, the key meant)
+TYPOS = {"scenario": ("descripton", "description"), "calendar": ("year_zer", "year_zero"),
+         "checks": ("condtion", "condition")}  # fmt: skip
+
+
+@pytest.mark.parametrize("near", [True, False], ids=["typo", "no-close-key"])
+def test_an_unknown_key_gets_the_same_fix_in_every_kind_of_file(tmp_path, near):
+    # scenario files, their [calendar] table and check files word it once (_names.key_fix):
+    # the nearest key, else the keys allowed
+    from lifecycle import CheckError, ScenarioError, load_checks, load_scenario
+
+    key = {kind: typo if near else "colour" for kind, (typo, _) in TYPOS.items()}
+    files = {
+        "scenario": f'name = "s"\n{key["scenario"]} = "x"\n',
+        "calendar": f'name = "c"\n[calendar]\nyear_zero = 1960\n{key["calendar"]} = 1\n',
+        "checks": f'model = "{TEST_MODELS / "sa_linear.mdl"}"\n[[check]]\nname = "a"\n'
+        f'condition = "final(Y) > 0"\n{key["checks"]} = 1\n',
+    }
+    fixes = {}
+    for kind, text in files.items():
+        path = tmp_path / f"{kind}.toml"
+        path.write_text(text)
+        with pytest.raises((ScenarioError, CheckError)) as info:
+            load_checks([path]) if kind == "checks" else load_scenario(path)
+        (problem,) = [p for p in info.value.problems if "unknown key" in p.message]
+        fixes[kind] = problem.fix
+    if near:
+        assert fixes == {k: f"did you mean '{meant}'?" for k, (_, meant) in TYPOS.items()}
+    else:
+        assert all(f.startswith("allowed: ") for f in fixes.values()), fixes

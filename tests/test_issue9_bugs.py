@@ -29,3 +29,13 @@ def test_metric_times_are_checked_against_the_model_horizon_not_the_last_run(lin
     linear.run(final_time=0.5)
     (metric,) = parse_metrics(["Y@0.8"], linear)
     assert metric.start == 0.8
+
+
+def test_the_horizon_is_one_model_fact_for_metrics_and_checks(linear):
+    # metrics and check files both ask Model.horizon; a scenario's FINAL TIME shortens it,
+    # the last run's does not (bug 2's mechanism, for every caller)
+    from lifecycle.scenarios import Scenario
+
+    linear.run(final_time=0.5)
+    assert linear.horizon() == (0.0, 1.0)
+    assert linear.horizon(Scenario(name="short", final_time=0.6)) == (0.0, 0.6)

@@ -2,7 +2,11 @@
 
 The import graph counts every import of one ``lifecycle`` module by another, those inside
 functions included (a deferred import hides a cycle from the interpreter, not from the
-reader); imports under ``if TYPE_CHECKING:`` are left out, as they never run.
+reader), and the modules a registry loads by name (``importlib.import_module`` over a table
+of module names: the façade's ``_LAZY``, the engines' ``ENGINES``, the CLI's ``COMMANDS``).
+Imports under ``if TYPE_CHECKING:`` are left out, as they never run. ``from . import x``
+imports the submodule ``x`` (an edge to it, not to the package); ``from . import name``
+imports the package's own ``name`` (an edge to the package).
 """
 
 from __future__ import annotations
@@ -37,35 +41,45 @@ def _type_checking_blocks(tree: ast.AST) -> set[int]:
     return skip
 
 
+def _absolute(node: ast.ImportFrom, package: str) -> str:
+    if not node.level:
+        return node.module or ""
+    base = package.split(".")
+    base = base[: len(base) - node.level + 1]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _owner(name: str) -> str | None:
+    """The ``lifecycle`` module that ``name`` (a module, or a name inside one) lives in."""
+    while name and name not in NAMES:
+        name = name.rpartition(".")[0]
+    return name if name.startswith("lifecycle") else None
+
+
 def imports_of(path: Path) -> set[str]:
-    """The ``lifecycle`` modules that ``path`` imports, anywhere in it."""
+    """The ``lifecycle`` modules that ``path`` imports, anywhere in it, or loads by name."""
     tree = ast.parse(path.read_text(), str(path))
     skip = _type_checking_blocks(tree)
     me = module_name(path)
     package = me if path.name == "__init__.py" else me.rpartition(".")[0]
-    out = set()
+    targets, by_name = [], False
     for node in ast.walk(tree):
         if id(node) in skip:
             continue
         if isinstance(node, ast.Import):
-            targets = [a.name for a in node.names]
+            targets += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - node.level + 1]
-                prefix = ".".join(base + ([node.module] if node.module else []))
-            else:
-                prefix = node.module or ""
-            # "from . import engines" imports a module; "from .x import name" imports x
-            targets = [f"{prefix}.{a.name}" for a in node.names] + [prefix]
-        else:
-            continue
-        for t in targets:
-            while t and t not in NAMES:
-                t = t.rpartition(".")[0]
-            if t and t != me and t.startswith("lifecycle"):
-                out.add(t)
-    return out
+            prefix = _absolute(node, package)
+            by_name |= prefix == "importlib" and "import_module" in {a.name for a in node.names}
+            # "from . import engines" imports the module; "from . import name" the package
+            targets += [f"{prefix}.{a.name}" if f"{prefix}.{a.name}" in NAMES else prefix
+                        for a in node.names]  # fmt: skip
+    if by_name:  # a registry: every string that names a module of ours ("batch", "x.y:attr")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value.partition(":")[0]
+                targets += [t for t in (text, f"{package}.{text}") if t in NAMES]
+    return {t for t in map(_owner, targets) if t and t != me}
 
 
 @functools.cache
@@ -74,14 +88,12 @@ def graph() -> dict[str, set[str]]:
 
 
 def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of ``edges`` (the first found, as a closed path), or None."""
     state: dict[str, int] = {}
 
     def visit(node, path):
         state[node] = 1
         for nxt in sorted(edges.get(node, ())):
-            if nxt == "lifecycle" or (nxt in NAMES and NAMES[nxt].name == "__init__.py"
-                                      and node.startswith(nxt + ".")):  # fmt: skip
-                continue  # a submodule's parent package is loaded first, not a cycle
             if state.get(nxt) == 1:
                 return path[path.index(nxt) :] + [nxt]
             if state.get(nxt) is None:
@@ -104,6 +116,26 @@ def test_the_graph_sees_deferred_imports():
     edges = graph()
     assert "lifecycle.stages" in edges["lifecycle.runner"]
     assert "lifecycle.engines._base" in edges["lifecycle.model"]
+
+
+def test_the_graph_sees_modules_loaded_by_name_and_tells_submodules_from_names():
+    edges = graph()
+    # registries: the CLI's COMMANDS, the engines' ENGINES, the façade's _LAZY
+    assert "lifecycle.cli.run" in edges["lifecycle.cli"]
+    assert "lifecycle.engines.batch" in edges["lifecycle.engines"]
+    assert "lifecycle.stages" in edges["lifecycle"]
+    # "from . import engines" is an edge to lifecycle.engines, not to the package
+    assert "lifecycle.engines" in edges["lifecycle.runner"]
+    assert "lifecycle" not in edges["lifecycle.runner"]
+
+
+def test_no_command_module_imports_the_group_that_loads_it():
+    # the cycle issue 9's review found (cli <-> ensemble_cli): the group loads its commands
+    # by name, so a command module must take the shared options from cli._shared
+    edges = graph()
+    commands = {m for m in edges["lifecycle.cli"] if m.startswith("lifecycle.cli.")}
+    assert {"lifecycle.cli.run", "lifecycle.cli.calibrate"} <= commands
+    assert [m for m in sorted(commands) if "lifecycle.cli" in edges[m]] == []
 
 
 def test_the_cycle_finder_finds_a_cycle():
@@ -161,3 +193,29 @@ def test_the_length_check_sees_a_long_function(tmp_path):
 @pytest.mark.parametrize("path", MODULES, ids=rel)
 def test_no_function_over_80_lines_without_a_reason_in_its_docstring(path):
     assert long_functions(path) == []
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def fixtures_of(path: Path) -> set[str]:
+    """The names of the pytest fixtures defined at the top of ``path``."""
+    tree = ast.parse(path.read_text(), str(path))
+    return {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and any("fixture" in ast.unparse(d) for d in node.decorator_list)
+    }
+
+
+def test_fixtures_are_shared_in_conftest_not_copied_between_test_modules():
+    shared = fixtures_of(TESTS / "conftest.py")
+    assert {"cluster", "linear", "bass", "tv"} <= shared
+    where: dict[str, list[str]] = {}
+    for path in sorted(TESTS.glob("test_*.py")):
+        for name in fixtures_of(path):
+            where.setdefault(name, []).append(path.name)
+    # a conftest fixture redefined (shadowed) in a module, or one fixture in two modules
+    copied = {n: w for n, w in where.items() if n in shared or len(w) > 1}
+    assert copied == {}

@@ -8,13 +8,12 @@ Every method collects :class:`~lifecycle.errors.Problem` objects instead of rais
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._names import did_you_mean
+from .._names import did_you_mean, key_fix
 from ..errors import Problem, ScenarioError, UnknownParameterError
 from ..model import Model
 from ..scenarios import Scenario, check_param, load_scenario
@@ -63,21 +62,6 @@ class Check:
         return out
 
 
-def suggest_key(key: str, allowed: Iterable[str]) -> str:
-    """The fix for an unknown key: the closest allowed key, else the list of them."""
-    allowed = list(allowed)
-    close = difflib.get_close_matches(key, allowed, n=1)
-    allowed_text = ", ".join(allowed)
-    return f"did you mean '{close[0]}'? (keys: {allowed_text})" if close else f"use {allowed_text}"
-
-
-def horizon(model: Model, scenario: Scenario | None) -> tuple[float, float]:
-    """The run's time span: the model file's initial time to the scenario's final time."""
-    final = scenario.final_time if scenario is not None else None
-    end = final if final is not None else model.control["final_time"]
-    return model.control["initial_time"], end
-
-
 class _Problems(Exception):
     """Problems of a referenced scenario file (they carry their own file and line)."""
 
@@ -116,7 +100,7 @@ class Validator:
         out = _Collector(str(f), header, lines)
         for key in entry:
             if key not in CHECK_KEYS:
-                out.add(f"unknown key `{key}` in [[check]]", key, suggest_key(key, CHECK_KEYS))
+                out.add(f"unknown key `{key}` in [[check]]", key, key_fix(key, CHECK_KEYS))
         name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
             out.add("a check needs a `name` (a text)", "name", 'add name = "what the check says"')
@@ -253,7 +237,7 @@ class Validator:
             target, found = self.scenario(spath)
             if found:
                 raise _Problems(found)
-        lo, hi = horizon(self.model, target)
+        lo, hi = self.model.horizon(target)
         for v in times:
             if not lo <= v <= hi:
                 raise ConditionError(

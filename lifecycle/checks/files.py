@@ -27,11 +27,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._names import key_fix
 from .._readers import line_of, read_toml
 from ..errors import LifecycleError, Problem, ScenarioError
 from ..model import Model, load_model
 from ..scenarios import Scenario
-from .entry import Check, RunSpec, Validator, suggest_key
+from .entry import Check, RunSpec, Validator
 
 TOP_KEYS = ("description", "model", "check")
 
@@ -207,7 +208,7 @@ def _top_level(f: Path, d: dict, text: str) -> tuple[list[Mapping], list[Problem
     """The file's ``[[check]]`` tables, and the problems of its top-level keys."""
     where = str(f)
     problems = [
-        Problem(where, f"unknown key `{key}`", line_of(text, key), suggest_key(key, TOP_KEYS))
+        Problem(where, f"unknown key `{key}`", line_of(text, key), key_fix(key, TOP_KEYS))
         for key in d
         if key not in TOP_KEYS
     ]

@@ -21,7 +21,7 @@ from ..montecarlo import monte_carlo
 from ..outputs import check_folder
 from ..sensitivity import morris, sobol
 from ..uncertain import load_uncertain
-from . import (
+from ._shared import (
     SEED,
     collecting,
     command_line,

@@ -20,7 +20,7 @@ from ..errors import CalibrationError, ConvergenceError
 from ..inputs import resolve_model
 from ..model import load_model
 from ..outputs import atomic_files, check_files, save_figure
-from . import force_option, model_option, version_option
+from ._shared import force_option, model_option, version_option
 
 __all__ = ["calibrate_command"]
 

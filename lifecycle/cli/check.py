@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import ScenarioError
-from . import (
+from ._shared import (
     collecting,
     command_line,
     figure_format_option,

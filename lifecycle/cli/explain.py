@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from . import (
+from ._shared import (
     command_line,
     figure_format_option,
     force_option,

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..model import load_model
-from . import model_option, version_option
+from ._shared import model_option, version_option
 from .run import _load_or_fail
 
 

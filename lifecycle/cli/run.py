@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
+from .. import engines
 from ..errors import Problem, ScenarioError, SettingsError
 from ..model import Model
-from . import (
+from ._shared import (
     POSITIVE,
     collecting,
     command_line,
@@ -112,7 +113,8 @@ def _resolve_vars(model: Model, names: list[str] | None) -> list[str] | None:
 @figure_format_option
 @click.option(
     "--engine",
-    type=click.Choice(["auto", "batch", "pysd"]),
+    # the registry's engines but Simlin, the optional cross-check (lifecycle.ensemble has it)
+    type=click.Choice([e for e in engines.CHOICES if e != "simlin"]),
     default="auto",
     show_default=True,
     help="auto: the vectorised batch engine where it supports the model, else PySD; "

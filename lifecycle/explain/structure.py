@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .._names import canonical, closest
 from ..errors import ModelNotFoundError, UnknownParameterError
-from ..model import canonical
 
 #: source classes, in the order the reference lists them
 SOURCE_CLASSES = ("source", "calibrated", "assumption", "lever", "unstated")
@@ -249,10 +249,7 @@ class ModelStructure:
             return self._by_key[key]
         if name in self._to_name:
             return self._to_name[name]
-        import difflib
-
-        close = difflib.get_close_matches(str(name), list(self.variables), n=3, cutoff=0.6)
-        raise UnknownParameterError(str(name), self.path.name, close)
+        raise UnknownParameterError(str(name), self.path.name, closest(name, self.variables))
 
     def ident(self, name: str) -> str:
         """Simlin's identifier of the variable ``name``."""
