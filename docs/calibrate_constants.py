@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -64,6 +65,10 @@ COHORT = {
     "startup rate": 0.02, "localisation half size": 20000, "firm inmigration rate": 0,
     "university spinoff base rate": 0, "spinoffs per leaver": 0,
 }  # fmt: skip
+#: The Bass innovation coefficient p over published fits: about 0.03 on average, often less
+#: than 0.01 (Mahajan, Muller and Bass 1995, Marketing Science 14(3):G79-G88; the mean also
+#: in Sultan, Farley and Lehmann 1990, Journal of Marketing Research 27(1):70-77).
+BASS_P = {"mean": 0.03, "often_below": 0.01}
 #: Eurostat news release STAT/19/2109 (11 April 2019): hourly labour costs in 2018, euro.
 LABOUR_COST_2018 = {"Sweden": 36.6, "Denmark": 43.5, "EU28": 27.4}  # the EU of 2018
 NUTS2_REGIONS = 242  # NUTS 2021 level-2 regions of the EU27
@@ -163,6 +168,51 @@ def regional_venture_supply() -> dict[str, float]:
             "cluster": per_region * CLUSTER_SHARE_OF_REGION}  # fmt: skip
 
 
+BRIDGE = DATA / "nokia_bridge_startups.csv"
+NOKIA_FINLAND = DATA / "nokia_finland_employees.csv"
+OULU = DATA / "oulu_ict_cluster_points.csv"
+
+
+def _number(text: str, pattern: str, path: Path) -> list[float]:
+    m = re.search(pattern, text)
+    if m is None:
+        raise ValueError(f"{path}: no match for {pattern!r}")
+    return [float(g.replace(",", "")) for g in m.groups()]
+
+
+def spinoffs_per_leaver() -> dict[str, float]:
+    """Start-ups per departing employee: Nokia's Bridge programme (about 1,000 firms over
+    its life, offered to more than 18,000 leavers) and Oulu (about 400 supported start-ups
+    as about 4,500 ICT jobs were lost to 2014)."""
+    bridge = pd.read_csv(BRIDGE)
+    total = float(bridge.loc[bridge["year"].isna(), "startups_cumulative"].max())
+    (offered,) = _number(" ".join(bridge["scope"]), r"offered to >([\d,]+)", BRIDGE)
+    oulu = pd.read_csv(OULU)
+
+    def value(measure: str) -> float:
+        rows = oulu[oulu["measure"].str.startswith(measure)]
+        if len(rows) != 1:
+            raise ValueError(f"{OULU}: {len(rows)} rows for {measure!r}")
+        return float(rows["value"].iloc[0])
+
+    started = value("Start-ups established in Oulu with Nokia/Microsoft")
+    lost = value("Cumulative ICT jobs lost in Oulu")
+    return {"bridge_firms": total, "bridge_offered": offered, "bridge": total / offered,
+            "oulu_startups": started, "oulu_jobs_lost": lost, "oulu": started / lost}  # fmt: skip
+
+
+def supplier_jobs_per_large_firm_job() -> dict[str, float]:
+    """Nokia's first-tier subcontractors' jobs in Finland per Nokia job in Finland, 2001
+    (ETLA 2001 as quoted: 24,500 employees, 18,000-20,000 at the subcontractors)."""
+    df = pd.read_csv(NOKIA_FINLAND)
+    row = df[df["year"] == 2001]
+    if len(row) != 1:
+        raise ValueError(f"{NOKIA_FINLAND}: no single row for 2001")
+    nokia = float(row["nokia_employees_in_finland"].iloc[0])
+    low, high = _number(row["note"].iloc[0], r"subcontractors (\d+)-(\d+),000", NOKIA_FINLAND)
+    return {"nokia": nokia, "low": low * 1000 / nokia, "high": high * 1000 / nokia}
+
+
 def membership(organisation: str) -> pd.DataFrame:
     """One organisation's members by model time (years after its founding year, the
     founding-day count at a quarter of a year)."""
@@ -201,6 +251,7 @@ def evidence() -> list[tuple[str, float, str]]:
     shake, mature = uk_rates(1922, 1929), uk_rates(1933, 1956)
     vc = regional_venture_supply()
     wage = relative_labour_cost()
+    spin, sup = spinoffs_per_leaver(), supplier_jobs_per_large_firm_job()
     return [
         ("startup rate", growth["entry_rate"],
          f"UK motor 1902-1922: {growth['entries']:.0f} entries / "
@@ -219,6 +270,16 @@ def evidence() -> list[tuple[str, float, str]]:
         ("young firm failure rate", eurostat_young_hazard(),
          "Eurostat 2016: 44 % survive five years, young for a fixed 4 years, 0.04 after "
          "(the model's first-order maturation needs more: the cohort fits below)"),
+        ("spontaneous recruitment", BASS_P["often_below"],
+         f"Bass p over published fits: mean {BASS_P['mean']}, often below "
+         f"{BASS_P['often_below']} (Mahajan, Muller and Bass 1995; membership is costly)"),
+        ("spinoffs per leaver", spin["bridge"],
+         f"Nokia Bridge: {spin['bridge_firms']:.0f} firms / {spin['bridge_offered']:.0f} "
+         f"leavers; Oulu {spin['oulu_startups']:.0f} start-ups / {spin['oulu_jobs_lost']:.0f} "
+         f"jobs lost = {spin['oulu']:.3f} (founders of every origin)"),
+        ("local purchases per large firm job", (sup["low"] + sup["high"]) / 2,
+         f"Nokia 2001: 18,000-20,000 subcontractor jobs / {sup['nokia']:.0f} Nokia jobs in "
+         f"Finland = {sup['low']:.2f}-{sup['high']:.2f} (national: an upper estimate)"),
         ("relative wage level", wage["Sweden"],
          f"Eurostat 2018 labour cost: Sweden {wage['Sweden']:.2f}, Denmark "
          f"{wage['Denmark']:.2f} x the EU28 average (the lower end)"),
