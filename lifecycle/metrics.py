@@ -73,9 +73,32 @@ class Metric:
 
 def interp_at(t: np.ndarray, y: np.ndarray, at: float) -> np.ndarray:
     """Each row of ``y`` (sampled at times ``t``) linearly interpolated at the time ``at``."""
-    i = int(np.clip(np.searchsorted(t, at, side="right") - 1, 0, len(t) - 2))
-    w = (at - t[i]) / (t[i + 1] - t[i])
-    return (1 - w) * y[:, i] + w * y[:, i + 1]
+    return interp_rows(np.array([float(at)]), t, y)[:, 0]
+
+
+def interp_rows(x: np.ndarray, grid: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Linear interpolation of each row of ``Y`` (on ``grid``) at ``x``.
+
+    ``x`` holds the same points for every row (shape ``(m,)``) or its own per row
+    (``(rows, m)``); a point within 1e-9 of a grid time takes that time's value exactly.
+    The one interpolation of metrics, check files and calibration's residuals.
+
+    >>> t = np.array([0.0, 1.0, 2.0])
+    >>> Y = np.array([[0.0, 10.0, 20.0], [1.0, 1.0, 3.0]])
+    >>> interp_rows(np.array([0.5, 2.0]), t, Y)
+    array([[ 5., 20.],
+           [ 1.,  3.]])
+    >>> interp_rows(np.array([[0.25], [1.5]]), t, Y)  # a time of its own per row
+    array([[2.5],
+           [2. ]])
+    """
+    i = np.clip(np.searchsorted(grid, x, side="right") - 1, 0, grid.size - 2)
+    w = (x - grid[i]) / (grid[i + 1] - grid[i])
+    w = np.where(np.isclose(x, grid[i], rtol=0, atol=1e-9), 0.0, w)
+    if np.ndim(x) == 1:
+        return Y[:, i] * (1 - w) + Y[:, i + 1] * w
+    rows = np.arange(Y.shape[0])[:, None]
+    return Y[rows, i] * (1 - w) + Y[rows, i + 1] * w
 
 
 def parse_metric(text: str, model, *, horizon: tuple[float, float] | None = None) -> Metric:

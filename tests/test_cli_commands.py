@@ -336,3 +336,53 @@ def test_the_python_api_keeps_the_python_fix(tmp_path, bass):
     data.write_text("year,salez\n1963,747\n", encoding="utf-8")
     with pytest.raises(lifecycle.errors.DataError, match=r"columns=\{'salez': 'VARIABLE'\}"):
         read_data(data, model=bass)
+
+
+def _options(name: str) -> dict[str, click.Option]:
+    command = cli.get_command(click.Context(cli), name)
+    return {o: p for p in command.params if isinstance(p, click.Option) for o in p.opts}
+
+
+FIGURE_FORMATS = {"png", "svg", "pdf"}
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_one_flag_one_meaning_across_commands(name):
+    """The shared options are the same objects' copies in every command: ``--figure-format``
+    is the format of the figures beside a command's data (``--format`` is the data's), and
+    ``-o``, ``--time-step`` and ``--final-time`` check their values alike (an empty output
+    name, NaN or a negative time are refused before anything runs)."""
+    options = _options(name)
+    shared = {
+        "--figure-format": _options("run")["--figure-format"],
+        "-o": _options("run")["-o"],
+        "--time-step": _options("run")["--time-step"],
+    }
+    for opt, reference in shared.items():
+        if opt in options:
+            assert type(options[opt].type) is type(reference.type), (name, opt)
+    if "--format" in options and name != "diagram":  # a diagram's files are its data
+        choices = set(getattr(options["--format"].type, "choices", ()))
+        assert not choices <= FIGURE_FORMATS, f"{name}: --format names figure formats"
+    if name in ("montecarlo", "sensitivity", "run", "check"):
+        assert "--figure-format" in options, name
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--time-step", "nan"], "is not a finite number"),
+        (["--final-time", "-5"], "must be positive"),
+        (["-o", ""], "the output name is empty"),
+    ],
+)
+def test_calibrate_refuses_bad_times_and_an_empty_output_before_fitting(
+    args, message, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    tv = ROOT / "data" / "bass_colour_tv_sales.csv"
+    argv = ["calibrate", tv, "--model", BASS, "--map", "sales_thousand_units=adoption rate"]
+    fit = ["--param", "innovation coefficient=0.001:0.2"]
+    result = invoke(*argv, *fit, "-o", "fit.toml", *args, ok=2)
+    assert message in result.output
+    assert list(tmp_path.iterdir()) == []  # nothing fitted, nothing written

@@ -16,6 +16,7 @@ import pandas as pd
 from .. import engines
 from ..engines import RunSettings
 from ..errors import CalibrationError, SimulationError, UnsupportedFunctionError
+from ..metrics import interp_rows
 from ._setup import Setup
 
 FAILED_RESIDUAL = 1e6  # residual given to a parameter set whose run fails (NaN, overflow)
@@ -170,9 +171,11 @@ class Objective:
                 cum = np.concatenate(
                     [np.zeros((len(y), 1)), np.cumsum(y[:, :-1] * np.diff(t), axis=1)], axis=1
                 )
-                out.append(_interp(s.times - shift, t, cum) - _interp(s.starts - shift, t, cum))
+                out.append(
+                    interp_rows(s.times - shift, t, cum) - interp_rows(s.starts - shift, t, cum)
+                )
             else:
-                out.append(_interp(s.times - shift, t, y))
+                out.append(interp_rows(s.times - shift, t, y))
         return out
 
     def prediction_matrix(self, X):
@@ -223,18 +226,3 @@ class Objective:
         """Costs of a population, ``U`` of shape (parameters, members) as scipy passes it."""
         R = self.residual_matrix(self.to_x(np.asarray(U, dtype=float).T))
         return 0.5 * np.sum(R * R, axis=1)
-
-
-def _interp(x: np.ndarray, grid: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """Linear interpolation of each row of ``Y`` (on ``grid``) at ``x``.
-
-    ``x`` holds the same points for every row (shape ``(m,)``) or its own per row
-    (``(rows, m)``).
-    """
-    i = np.clip(np.searchsorted(grid, x, side="right") - 1, 0, grid.size - 2)
-    w = (x - grid[i]) / (grid[i + 1] - grid[i])
-    w = np.where(np.isclose(x, grid[i], rtol=0, atol=1e-9), 0.0, w)
-    if np.ndim(x) == 1:
-        return Y[:, i] * (1 - w) + Y[:, i + 1] * w
-    rows = np.arange(Y.shape[0])[:, None]
-    return Y[rows, i] * (1 - w) + Y[rows, i + 1] * w

@@ -25,6 +25,7 @@ from ._shared import (
     SEED,
     collecting,
     command_line,
+    figure_format_option,
     force_option,
     model_option,
     output_option,
@@ -77,14 +78,7 @@ _common = [
     ),
     click.option("--seed", default=1234, show_default=True, type=SEED, help="Sampling seed."),
     model_option,
-    click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["png", "svg", "pdf"]),
-        default="png",
-        show_default=True,
-        help="Figure format.",
-    ),
+    figure_format_option,  # --figure-format, as in run: --format is a command's data format
     force_option,
     version_option,
 ]
@@ -108,7 +102,9 @@ def _with_common(f):
     help="Variables to record (repeat or comma-separate; default: the stocks).",
 )
 @output_option("Output folder (default: results/montecarlo/<scenario>).")
-def montecarlo_command(scenario, uncertain, seed, model_path, fmt, force, n, variables, output):
+def montecarlo_command(
+    scenario, uncertain, seed, model_path, figure_format, force, n, variables, output
+):
     """Monte Carlo of SCENARIO: percentile bands (50/75/95/100 %) of sampled runs.
 
     Writes bands.csv, samples.csv, one figure per variable and montecarlo.json into
@@ -124,7 +120,7 @@ def montecarlo_command(scenario, uncertain, seed, model_path, fmt, force, n, var
     check_folder(target, force=force, inputs=[scenario, uncertain])  # before anything runs
     result = monte_carlo(model, scen, spec, n=n, seed=seed, variables=split_names(variables))
     result.options["command"] = " ".join(shlex.quote(a) for a in command_line())
-    result.write(target, fmt=fmt, force=force, inputs=[scenario, uncertain])
+    result.write(target, fmt=figure_format, force=force, inputs=[scenario, uncertain])
     click.echo(f"wrote {target} ({n} runs, seed {seed})", err=True)
 
 
@@ -159,7 +155,7 @@ def sensitivity_command(
     uncertain,
     seed,
     model_path,
-    fmt,
+    figure_format,
     force,
     method,
     n,
@@ -170,7 +166,7 @@ def sensitivity_command(
 ):
     """Global sensitivity (Sobol' or Morris) of metrics of SCENARIO to uncertain constants.
 
-    Writes indices.csv, samples.csv, outputs.csv, sensitivity.<format> and sensitivity.json
+    Writes indices.csv, samples.csv, outputs.csv, sensitivity.<figure format> and sensitivity.json
     into results/sensitivity/<scenario>-<method> (or -o), and prints the ranked indices.
 
     \b
@@ -205,6 +201,6 @@ def sensitivity_command(
         )
         cols = ["metric", "parameter", "mu_star", "mu_star_conf", "sigma"]
     result.options["command"] = " ".join(shlex.quote(a) for a in command_line())
-    result.write(target, fmt=fmt, force=force, inputs=[scenario, uncertain])
+    result.write(target, fmt=figure_format, force=force, inputs=[scenario, uncertain])
     click.echo(result.indices[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     click.echo(f"wrote {target} ({len(result.samples)} runs, seed {seed})", err=True)

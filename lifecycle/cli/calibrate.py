@@ -20,7 +20,7 @@ from ..errors import CalibrationError, ConvergenceError
 from ..inputs import resolve_model
 from ..model import load_model
 from ..outputs import atomic_files, check_files, save_figure
-from ._shared import force_option, model_option, version_option
+from ._shared import POSITIVE, force_option, model_option, output_option, version_option
 
 __all__ = ["calibrate_command"]
 
@@ -245,14 +245,12 @@ def _fit(model, observed, bounds, held, evaluate_only, options, fitting):
     show_default=True,
     help="auto: the batch engine when it reproduces PySD on the model, else PySD.",
 )
-@click.option("--time-step", type=float, default=None, help="TIME STEP for the fit.")
-@click.option("--final-time", type=float, default=None, help="FINAL TIME of the runs.")
-@click.option(
-    "-o",
-    "--output",
+@click.option("--time-step", type=POSITIVE, default=None, help="TIME STEP for the fit.")
+@click.option("--final-time", type=POSITIVE, default=None, help="FINAL TIME of the runs.")
+@output_option(
+    "Fitted scenario (.toml); the figure and the summary are written beside it.",
+    kind="file",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Fitted scenario (.toml); the figure and the summary are written beside it.",
 )
 @force_option
 @version_option
