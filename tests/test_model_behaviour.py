@@ -284,7 +284,7 @@ LEVERS = {
 def test_each_renewal_lever_measured(cluster, simulate):
     """Each lever's share of the recovery (employment at year 80 over the shocked run).
 
-    The package recovers 5,680 jobs (1,920 -> 7,600 at year 80). Taking one lever out of the
+    The package recovers 5,680 jobs (1,910 -> 7,590 at year 80). Taking one lever out of the
     package costs 97 % of the gain (extra-regional links: the only channel that technological
     distance does not limit), 14 % (skills), 5 % (venture capital), 2 % (spin-offs and
     training); alone, the links recover 83 % and each other lever 0.5-1 %.
