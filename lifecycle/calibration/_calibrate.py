@@ -47,6 +47,7 @@ from ..inputs import as_scenario
 from ..limits import check_count
 from ..model import Model, load_model
 from . import _optimise as opt
+from ._choices import INTERVALS, METHODS
 from ._objective import Objective
 from ._parameters import calendar, parameters
 from ._report import report
@@ -57,9 +58,6 @@ from ._state import refuse_initial_values, start_state
 from ._uncertainty import given_sd, log_prior_of, series_sd
 
 __all__ = ["METHODS", "IdentifiabilityWarning", "calibrate", "evaluate"]
-
-METHODS = ("auto", "least_squares", "differential_evolution", "mcmc")
-INTERVALS = ("auto", "linear", "bootstrap")
 
 
 class IdentifiabilityWarning(UserWarning):
