@@ -19,6 +19,7 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lifecycle.params import params_frame
@@ -247,3 +248,39 @@ def test_local_purchases_lie_in_the_nokia_subcontractor_span(cluster, evidence):
     assert (round(sup["low"], 2), round(sup["high"], 2)) == (0.73, 0.82)
     value = cluster.parameters["local purchases per large firm job"].default
     assert sup["low"] <= value <= sup["high"]
+
+
+# --- model-run claims in constants' comments -------------------------------------------
+
+
+def test_at_the_mean_bass_p_a_weak_forum_tips_the_subcritical_cluster(cluster, simulate):
+    """The comment of `spontaneous recruitment`: the threshold rests on a low p. At 0.01 the
+    weak forum fails (Member Share < 0.01 at year 80); at the published mean 0.03 it tips."""
+    assert "weak_forum.toml" in cluster.parameters["spontaneous recruitment"].comment
+    low = simulate(scenario="weak_forum.toml")["Member Share"].iloc[-1]
+    mean = simulate({"spontaneous recruitment": 0.03}, scenario="weak_forum.toml")
+    assert low < 0.01 < 0.5 < mean["Member Share"].iloc[-1]
+
+
+def test_the_start_has_twice_the_workers_it_needs_and_a_depressed_wage(cluster, simulate):
+    """The comment of `initial skilled workers`: 47 % of the pool starts without a cluster
+    job; the wage stays more than 10 % below its level over years 2-20, and unemployment
+    first falls below 5 % in the third decade."""
+    run = simulate()
+    t = run.index.to_numpy()
+    u, w = run["Unemployment Rate"].to_numpy(), run["Relative Wage"].to_numpy()
+    assert u[0] == pytest.approx(0.467, abs=0.001)
+    level = cluster.parameters["relative wage level"].default
+    assert w[(t >= 2) & (t <= 20)].max() < 0.9 * level
+    assert 20 <= t[np.argmax(u < 0.05)] < 30
+
+
+def test_the_mature_baselines_unemployment_stays_above_normal(cluster, simulate):
+    """The comment of `outmigration rate`: unemployment does not return to normal, so the
+    constant cannot be taken from Blanchard and Katz (1992): more than twice the normal
+    rate from year 60 on."""
+    run = simulate()
+    normal = cluster.parameters["normal unemployment rate"].default
+    late = run.loc[run.index >= 60, "Unemployment Rate"]
+    assert late.min() > 2 * normal
+    assert cluster.parameters["outmigration rate"].comment.startswith("Assumption:")
