@@ -10,7 +10,6 @@ error at a small fraction of the cost; ``engine="pysd"`` loops over PySD itself 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,6 +25,8 @@ from .errors import (
     SimulationError,
     UnknownParameterError,
 )
+from .inputs import as_scenario
+from .limits import as_names
 from .model import CONTROL, Model, load_model
 
 if TYPE_CHECKING:
@@ -90,10 +91,8 @@ def ensemble(
     if not isinstance(samples, pd.DataFrame):
         raise ArgumentError(f"`samples` must be a pandas DataFrame, not {type(samples).__name__}")
     runner = engines.engine(engine, model)
-    if scenario is not None and isinstance(scenario, (str, os.PathLike)):
-        from .scenarios import load_scenario
-
-        scenario = load_scenario(Path(scenario), model)
+    scenario = as_scenario(scenario, model)
+    variables = as_names(variables)
     columns = _check_samples(model, samples)
     base = model.check_params(getattr(scenario, "params", None) or {})
     for name in (*columns, *CONTROL):

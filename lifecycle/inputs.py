@@ -17,14 +17,15 @@ against one model and run on another.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ._readers import read_toml, resolve
-from .errors import LifecycleError, Problem, ScenarioError
+from .errors import ArgumentError, LifecycleError, Problem, ScenarioError
 from .model import DEFAULT_MODEL, Model, load_model
 
-__all__ = ["named_model", "resolve_inputs", "resolve_model"]
+__all__ = ["as_scenario", "named_model", "resolve_inputs", "resolve_model"]
 
 
 def named_model(path: str | Path, _depth: int = 0) -> Path | None:
@@ -123,3 +124,23 @@ def load_inputs(paths: Iterable[str | Path], model_path: str | Path | None = Non
     if problems:
         raise ScenarioError(problems)
     return model, scens
+
+
+def as_scenario(scenario, model: Model):
+    """What the ``scenario`` argument of every entry point (``run``, ``ensemble``,
+    ``monte_carlo``, ``sobol``, ``morris``, ``calibrate``) may be: None (the model's own
+    values), a :class:`~lifecycle.scenarios.Scenario`, the path of a scenario file (loaded
+    and checked for ``model``) or a mapping of constants (a scenario named "values" that
+    sets them). Anything else is an :class:`ArgumentError`."""
+    from .scenarios import Scenario, load_scenario
+
+    if scenario is None or isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, str | os.PathLike):
+        return load_scenario(Path(scenario), model)
+    if isinstance(scenario, Mapping):
+        return Scenario(name="values", params=dict(scenario))
+    raise ArgumentError(
+        "`scenario` must be a Scenario, the path of a scenario file or a mapping of "
+        f"constants, not {type(scenario).__name__} (fix: load_scenario(path))"
+    )

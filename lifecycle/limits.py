@@ -204,6 +204,20 @@ def check_size(
     return steps
 
 
+def as_names(variables, what: str = "variables") -> list[str] | None:
+    """A ``variables=`` argument as a list of names: one name may be given as a string
+    (``"Firms"``, not the letters of it); None stays None."""
+    if variables is None or isinstance(variables, str):
+        return None if variables is None else [variables]
+    try:
+        names = list(variables)
+    except TypeError:
+        names = None
+    if names is None or not all(isinstance(v, str) for v in names):
+        raise ArgumentError(f"`{what}` must be a name or a list of names, not {variables!r}")
+    return names
+
+
 def check_count(n, what: str = "n", minimum: int = 1, error: type = ArgumentError) -> int:
     """A whole number of runs (or samples, starts, levels) of at least ``minimum``: no bools,
     floats, NaN. The one check and wording of every count a public function takes; ``error``

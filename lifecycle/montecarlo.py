@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 from ._ensemble import ensemble
 from ._names import closest, find
 from .errors import LifecycleError, Problem, ScenarioError, SimulationError, UnknownParameterError
-from .limits import check_count, check_ensemble, check_seed
+from .inputs import as_scenario
+from .limits import as_names, check_count, check_ensemble, check_seed
 from .outputs import save_figure, slug, versions, write_atomically, write_csv, write_json
 from .uncertain import Provenance, UncertainSpec
 
@@ -213,6 +214,8 @@ def monte_carlo(
     >>> mc.bands("Firms").loc[40.0, ["p2.5", "p50", "p97.5"]]      # doctest: +SKIP
     >>> mc.plot(["Firms", "Employment"]).savefig("bands.png")       # doctest: +SKIP
     """
+    scenario = as_scenario(scenario, model)
+    variables = as_names(variables)
     if variables:
         problems = []
         names = []

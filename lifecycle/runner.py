@@ -16,7 +16,9 @@ from . import engines
 from ._csv import write_frame_csv, write_tidy_csv  # noqa: F401 (API)
 from .engines import RunSettings
 from .engines._base import settings_of
-from .errors import LifecycleError, SimulationError
+from .errors import ArgumentError, LifecycleError, SimulationError
+from .inputs import as_scenario
+from .limits import as_names
 from .model import Model, refuse_settings
 from .outputs import atomic_dir, provenance, slug, versions, write_json  # noqa: F401 (API)
 from .scenarios import Scenario, merged_params
@@ -76,6 +78,7 @@ def run(
     >>> df["Employment"].max()                                        # doctest: +SKIP
     """
     overrides = {"final_time": final_time, "time_step": time_step, "saveper": saveper}
+    scenario = as_scenario(scenario, model)
     runner = engines.engine(engine, model)
     return _run_one(model, runner, scenario, params, overrides, variables)
 
@@ -84,6 +87,7 @@ def _run_one(model, runner, scenario, params, overrides, variables) -> pd.DataFr
     """One scenario through ``runner``: checked parameters, settings resolved once."""
     where = f"scenario '{scenario.name}'" if scenario is not None else model.name
     checked = refuse_settings(model.check_params(merged_params(scenario, params)), where)
+    variables = as_names(variables)
     columns = [model.resolve(v) for v in variables] if variables else model.variables
     columns = list(dict.fromkeys(columns))
     settings = RunSettings.resolve(
@@ -136,6 +140,9 @@ def run_scenarios(
     ``on_done(scenario)`` is called after each run (the command line's progress bar).
     """
     overrides = {"final_time": final_time, "time_step": time_step, "saveper": saveper}
+    if isinstance(scenarios, str | os.PathLike | Scenario | Mapping):
+        raise ArgumentError("`scenarios` must be a list of scenarios (fix: [scenario])")
+    scenarios = [as_scenario(s, model) for s in scenarios]
     runner = engines.engine(engine, model)
     out: dict[str, pd.DataFrame] = {}
     for s in scenarios:

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 
 from ._ensemble import ensemble
 from .errors import MetricError, SensitivityError, SimulationError
+from .inputs import as_scenario
 from .limits import check_count, check_ensemble, check_seed
 from .metrics import Metric, parse_metric, parse_metrics
 from .outputs import save_figure, versions, write_atomically, write_csv, write_json
@@ -209,6 +210,7 @@ class _Study:
     """
 
     def __init__(self, model, scenario, spec, metrics, seed, runs_per_n, n):
+        scenario = as_scenario(scenario, model)
         self.model, self.scenario, self.spec, self.n = model, scenario, spec, n
         self.metrics = parse_metrics(metrics, model, scenario)
         self.seed = check_seed(seed)

@@ -204,12 +204,13 @@ def test_cli_a_fit_that_does_not_converge_exits_1_through_the_error_tree(tmp_pat
     the fit's files are written."""
     from functools import partial
 
-    import lifecycle.cli.calibrate as command
+    import lifecycle.calibration as calibration  # the command imports calibrate from it
     from lifecycle.errors import ConvergenceError, SimulationError
 
     assert issubclass(ConvergenceError, SimulationError) and ConvergenceError.exit_code == 1
     # a real fit stopped by its evaluation limit (scipy's max_nfev), through the command
-    monkeypatch.setattr(command, "calibrate", partial(command.calibrate, options={"max_nfev": 2}))
+    fit = partial(calibration.calibrate, options={"max_nfev": 2})
+    monkeypatch.setattr(calibration, "calibrate", fit)
     from lifecycle.cli import cli
 
     out = tmp_path / "fitted.toml"

@@ -386,3 +386,20 @@ def test_calibrate_refuses_bad_times_and_an_empty_output_before_fitting(
     result = invoke(*argv, *fit, "-o", "fit.toml", *args, ok=2)
     assert message in result.output
     assert list(tmp_path.iterdir()) == []  # nothing fitted, nothing written
+
+
+def test_the_command_list_loads_no_analysis_library():
+    # `lifecycle --help` imports every command module for its one-line help: the modules
+    # must leave scipy (calibration), SALib (sensitivity) and matplotlib (figures) to the
+    # command that runs (a fresh process: this one has imported them already)
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\nfrom lifecycle.cli import cli\n"
+        "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'scipy', 'SALib', 'matplotlib', 'pysd', 'xarray'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout[-500:]

@@ -30,9 +30,10 @@ def pop() -> Model:
 
 @pytest.fixture
 def scenario():
-    from types import SimpleNamespace
+    from lifecycle import Scenario
 
-    return SimpleNamespace(
+    return Scenario(
+        name="slow deaths",
         params={"lifetime": 50.0, "birth fraction": 0.01},
         final_time=8.0,
         time_step=None,

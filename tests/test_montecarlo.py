@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -16,6 +15,7 @@ from lifecycle.cli.analysis import montecarlo_command
 from lifecycle.errors import OutputError, ScenarioError
 from lifecycle.model import load_model
 from lifecycle.montecarlo import PERCENTILES, monte_carlo
+from lifecycle.scenarios import Scenario
 from lifecycle.uncertain import parse_uncertain
 
 MODEL = Path(__file__).resolve().parent / "models" / "sa_linear.mdl"
@@ -56,9 +56,7 @@ def test_same_seed_same_bands_other_seed_differs(linear, spec, result):
 
 
 def test_uncertain_values_replace_the_scenario_and_the_rest_is_kept(linear, spec):
-    scenario = SimpleNamespace(
-        name="x2 high", params={"X1": 0.0, "X2": 1.0}, final_time=None, time_step=None
-    )
+    scenario = Scenario(name="x2 high", params={"X1": 0.0, "X2": 1.0})
     res = monte_carlo(linear, scenario, spec, n=50, seed=1, variables=["Y"])
     y = res.dataset["Y"].isel(time=-1).to_numpy()
     np.testing.assert_allclose(y, res.samples["X1"].to_numpy() + 2 * 1.0 + 3 * 0.5)

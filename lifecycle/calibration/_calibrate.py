@@ -37,16 +37,17 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping
-from types import SimpleNamespace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from ..errors import CalibrationError
+from ..inputs import as_scenario
 from ..limits import check_count
 from ..model import Model, load_model
 from . import _optimise as opt
+from ._choices import INTERVALS, METHODS
 from ._objective import Objective
 from ._parameters import calendar, parameters
 from ._report import report
@@ -58,9 +59,6 @@ from ._uncertainty import given_sd, log_prior_of, series_sd
 
 __all__ = ["METHODS", "IdentifiabilityWarning", "calibrate", "evaluate"]
 
-METHODS = ("auto", "least_squares", "differential_evolution", "mcmc")
-INTERVALS = ("auto", "linear", "bootstrap")
-
 
 class IdentifiabilityWarning(UserWarning):
     """Fitted parameters that the data cannot separate (|correlation| above the threshold)."""
@@ -69,16 +67,6 @@ class IdentifiabilityWarning(UserWarning):
 # -- 1. set-up --------------------------------------------------------------------------------
 def _first(*values):
     return next(float(v) for v in values if v is not None)
-
-
-def _load_scenario(scenario, model: Model):
-    if scenario is None or hasattr(scenario, "params"):
-        return scenario
-    if isinstance(scenario, Mapping):  # plain values of other constants
-        return SimpleNamespace(params=dict(scenario), final_time=None, time_step=None)
-    from ..scenarios import load_scenario
-
-    return load_scenario(scenario, model=model)
 
 
 def _start(model: Model, start, scenario, spin_up):
@@ -128,7 +116,7 @@ def prepare(
     at = None
     if start is not None:
         scenario, spin_up, at = _start(model, start, scenario, spin_up)
-    scen = _load_scenario(scenario, model)
+    scen = as_scenario(scenario, model)
     fixed = model.check_params(getattr(scen, "params", None) or {})
     history = dict(fixed)  # the scenario's own values, fitted ones included: the pre-history
     if evaluating and not params:

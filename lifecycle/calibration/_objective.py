@@ -17,11 +17,11 @@ from .. import engines
 from ..engines import RunSettings
 from ..errors import CalibrationError, SimulationError, UnsupportedFunctionError
 from ..metrics import interp_rows
+from ._choices import ENGINES
 from ._setup import Setup
 
 FAILED_RESIDUAL = 1e6  # residual given to a parameter set whose run fails (NaN, overflow)
 JAC_STEP = 1e-6  # forward-difference step, as a fraction of each parameter's bounds
-ENGINES = tuple(e for e in engines.CHOICES if e != "simlin")  # Simlin: no batch, no speed
 
 
 class Objective:

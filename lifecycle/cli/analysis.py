@@ -17,10 +17,7 @@ import click
 from ..errors import ScenarioError
 from ..inputs import resolve_model
 from ..model import load_model
-from ..montecarlo import monte_carlo
 from ..outputs import check_folder
-from ..sensitivity import morris, sobol
-from ..uncertain import load_uncertain
 from ._shared import (
     SEED,
     collecting,
@@ -45,6 +42,8 @@ def _model_and_scenario(scenario: Path, model_path: Path | None):
 
 def _inputs(scenario: Path, uncertain: Path, model_path: Path | None):
     """Model, scenario and uncertain constants; problems in both files reported together."""
+    from ..uncertain import load_uncertain
+
     problems = []
     try:
         model, scen = _model_and_scenario(scenario, model_path)
@@ -115,6 +114,8 @@ def montecarlo_command(
       lifecycle montecarlo scenarios/baseline.toml \\
           --uncertain scenarios/uncertain/baseline_uncertain.toml -n 1000
     """
+    from ..montecarlo import monte_carlo  # the analysis modules load with their command
+
     model, scen, spec = _inputs(scenario, uncertain, model_path)
     target = output or Path("results") / "montecarlo" / Path(scenario).stem
     check_folder(target, force=force, inputs=[scenario, uncertain])  # before anything runs
@@ -175,6 +176,8 @@ def sensitivity_command(
           --uncertain scenarios/uncertain/baseline_uncertain.toml --method sobol -n 1024 \\
           --metric "Employment@40" --metric "peak(Firms)"
     """
+    from ..sensitivity import morris, sobol  # SALib: loaded with the command
+
     model, scen, spec = _inputs(scenario, uncertain, model_path)
     target = output or Path("results") / "sensitivity" / f"{Path(scenario).stem}-{method}"
     check_folder(target, force=force, inputs=[scenario, uncertain])  # before anything runs

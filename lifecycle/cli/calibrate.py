@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from ..calibration import ENGINES, METHODS, IdentifiabilityWarning, calibrate, evaluate
+from ..calibration._choices import ENGINES, INTERVALS, METHODS
 from ..data import read_data
 from ..errors import CalibrationError, ConvergenceError
 from ..inputs import resolve_model
@@ -73,6 +73,8 @@ def _targets(output: Path, mcmc: bool) -> list[Path]:
 
 def _report(summary: str, caught, targets) -> None:
     """The summary on stdout; warnings not in it and the files written on stderr."""
+    from ..calibration import IdentifiabilityWarning
+
     click.echo(summary)
     others = dict.fromkeys(
         str(w.message) for w in caught if not issubclass(w.category, IdentifiabilityWarning)
@@ -104,6 +106,8 @@ def _start_option(text, scenario, spin_up):
 
 def _fit(model, observed, bounds, held, evaluate_only, options, fitting):
     """Evaluate the scenario, or fit ``bounds`` with ``held`` constants held."""
+    from ..calibration import calibrate, evaluate  # scipy: loaded when a fit runs
+
     if evaluate_only:
         return evaluate(model, observed, params=held, **options)
     spec = dict(bounds)
@@ -220,7 +224,7 @@ def _fit(model, observed, bounds, held, evaluate_only, options, fitting):
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random draw.")
 @click.option(
     "--intervals",
-    type=click.Choice(["auto", "linear", "bootstrap"]),
+    type=click.Choice(INTERVALS),
     default="auto",
     show_default=True,
     help="95 % intervals: linear, or a parametric bootstrap where linear ones cross a bound.",
