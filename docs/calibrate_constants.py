@@ -270,6 +270,10 @@ def evidence() -> list[tuple[str, float, str]]:
         ("young firm failure rate", eurostat_young_hazard(),
          "Eurostat 2016: 44 % survive five years, young for a fixed 4 years, 0.04 after "
          "(the model's first-order maturation needs more: the cohort fits below)"),
+        ("young firm failure rate", empty["exit_rate"],
+         f"UK motor 1897-1902, a nearly empty market of firms under five years old: "
+         f"{empty['exits']:.0f} exits / {empty['firm_years']:.1f} firm-years (an empty "
+         "market's hazard, far below a balanced one's)"),
         ("spontaneous recruitment", BASS_P["often_below"],
          f"Bass p over published fits: mean {BASS_P['mean']}, often below "
          f"{BASS_P['often_below']} (Mahajan, Muller and Bass 1995; membership is costly)"),

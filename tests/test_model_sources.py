@@ -191,6 +191,29 @@ def test_young_firm_failure_rate_comment_states_the_cohort_fit(cluster, evidence
         assert f"{h:.2f}" in comment and f"{bls:.2f}" in comment
 
 
+def test_young_hazard_of_an_empty_market_is_far_below_the_balanced_one(cluster, evidence):
+    """Eurostat's and the BLS's survival are of economies where births balance deaths (a
+    balanced market). In the UK motor record's nearly empty market of 1897-1902 (46 entries
+    to the 9 firms of 1897) 5 firms exited in 147.5 firm-years: 0.034 a year, exact Poisson
+    95 % interval 0.011-0.079, below both the cohort fit (0.30) and the model's 0.12. So one
+    constant hazard cannot be both; the comment states the record and the room-dependent
+    structure that was measured and not adopted."""
+    from scipy.stats import chi2
+
+    empty = evidence.uk_rates(1897, 1902)
+    assert (empty["entries"], empty["exits"], empty["firm_years"]) == (46, 5, 147.5)
+    k, fy = empty["exits"], empty["firm_years"]
+    low, high = chi2.ppf(0.025, 2 * k) / 2 / fy, chi2.ppf(0.975, 2 * k + 2) / 2 / fy
+    assert (round(low, 3), round(empty["exit_rate"], 3), round(high, 3)) == (0.011, 0.034, 0.079)
+    param = cluster.parameters["young firm failure rate"]
+    assert high < min(param.default, 0.30)
+    comment = " ".join(param.comment.split())
+    assert "0.034 a year" in comment and "0.011-0.079" in comment
+    assert "data/uk_motor_car_firms_1897_1956.csv" in comment
+    names = [name for name, _, _ in evidence.evidence()]
+    assert names.count("young firm failure rate") == 2
+
+
 @pytest.mark.skipif(os.environ.get("LIFECYCLE_SKIP_FITS") == "1", reason="fits skipped")
 def test_membership_data_cannot_identify_the_imitation_coefficient(evidence):
     """The claim in the comment of `imitation coefficient`: five Medicon Valley points do not
