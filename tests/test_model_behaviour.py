@@ -63,11 +63,34 @@ def test_baseline_first_years_are_embryonic_for_firms(simulate):
     strict=True,
     reason="unmet (issue 10): employment starts at 800 jobs (the 600-job plant and eight firms "
     "at 25), 9.6 % of the baseline's 8,340-job peak; SME jobs double in five years as young "
-    "firms mature, so the classifier's 10 %-of-peak embryonic level is left within two years",
+    "firms mature, so the classifier's 10 %-of-peak embryonic level is left within two years. "
+    "The plant, staffed from year 0 and constant, is 7.2 % of the peak on its own, leaving the "
+    "SMEs 2.8 %: without the size step at maturation (maximum firm size 25) Employment is "
+    "still 10.5 % of its peak at year 4 (and reads 'maturity'), and without the plant the "
+    "seed fails (peak 329 jobs). No firm-sector structure makes it hold; the scenario (a plant "
+    "arriving or ramping up) or the classifier's reference would have to change",
 )
 def test_baseline_first_years_are_embryonic_for_employment(simulate):
     first = stage_sequence(simulate(), "Employment")[0]
     assert first.name == "embryonic" and first.end >= 4.0, first
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="unmet: in the baseline's maturity (years 60-80) firms turn over at about 7 % a year "
+    "((births + exits) / 2 / Firms: 0.068), below the 9 % a year at which Eurostat's "
+    "enterprises are born and die; the young-firm hazard of 0.12 is below the 0.30 the survival "
+    "data need (see the comment of young firm failure rate). With the sourced 0.30 and hazards "
+    "falling with market room the turnover is 0.086, but the slow decline then holds in 65 % "
+    "of the plausible runs: births keep renewing knowledge diversity (notes s5-xm)",
+)
+def test_turnover_in_maturity_is_the_observed_birth_and_death_rate(simulate):
+    """Eurostat (business demography, data of November 2016): births and deaths around 9 % of
+    active enterprises a year, in economies where they balance. A mature cluster turns over
+    at that rate, within 15 %."""
+    df = simulate().loc[60.0:80.0]
+    turnover = ((df["Firm Births"] + df["Total Exits"]) / 2 / df["Firms"]).mean()
+    assert turnover == pytest.approx(0.09, rel=0.15), turnover
 
 
 def test_without_localisation_economies_there_is_no_take_off_and_no_failed_emergence(simulate):
