@@ -105,9 +105,11 @@ def test_every_data_file_a_comment_names_exists(cluster, request):
 _SHARE_NOTE = (
     "issue 10's 40 % target is not met: 17 of 60 behavioural constants are sourced and none "
     "calibrated. The values the data support where the model differs (young-firm hazard 0.30 "
-    "from the cohort fit, maximum entry attractiveness 3.3 from the UK record, Bass p 0.03) "
-    "break behaviour checks or their robustness and are proposals to the model helper (note "
-    "s4-i10s); strict, so it fails once the target is reached"
+    "from the cohort fit, maximum entry attractiveness 3.3 from the UK record, Bass p 0.03, "
+    "outmigration 0.5 from Blanchard and Katz 1992, Medicon Valley's p 0.054 for initiative "
+    "recruitment) break behaviour checks or their robustness and are proposals to the model "
+    "helper (notes s4-i10s, s5-xl); no evidence found carries another assumption's value; "
+    "strict, so it fails once the target is reached"
 )
 
 
