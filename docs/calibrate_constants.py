@@ -69,6 +69,13 @@ COHORT = {
 #: than 0.01 (Mahajan, Muller and Bass 1995, Marketing Science 14(3):G79-G88; the mean also
 #: in Sultan, Farley and Lehmann 1990, Journal of Marketing Research 27(1):70-77).
 BASS_P = {"mean": 0.03, "often_below": 0.01}
+#: Blanchard, O. J. and Katz, L. F. (1992), Regional Evolutions, Brookings Papers on Economic
+#: Activity 1992(1):1-75: after a negative employment shock a US state's unemployment rate is
+#: back to normal after five to seven years, the adjustment being mainly out-migration.
+BLANCHARD_KATZ_YEARS = (5.0, 7.0)
+#: "Back to normal" read as 95 % of the excess gone: three time constants of a first-order
+#: decay (exp(-3) = 0.05), the convention for the settling of a first-order delay.
+SETTLING_TIME_CONSTANTS = 3.0
 #: Eurostat news release STAT/19/2109 (11 April 2019): hourly labour costs in 2018, euro.
 LABOUR_COST_2018 = {"Sweden": 36.6, "Denmark": 43.5, "EU28": 27.4}  # the EU of 2018
 NUTS2_REGIONS = 242  # NUTS 2021 level-2 regions of the EU27
@@ -150,6 +157,16 @@ def young_hazard_fit(survival: dict[float, float] | None = None):
         warnings.simplefilter("ignore")
         return calibrate(model, data, {"young firm failure rate": (0.02, 0.4)}, scenario=COHORT,
                          final_time=max(survival) + 1, seed=2016, starts=4)  # fmt: skip
+
+
+def outmigration_rate_blanchard_katz() -> dict[str, float]:
+    """The rate at which unemployed workers leave that empties an excess of unemployment in
+    Blanchard and Katz's five to seven years: three time constants (95 % gone), 3 / years;
+    ``mid`` at six years. With 90 % (2.3 time constants) the span would be 0.33-0.46."""
+    short, long_ = BLANCHARD_KATZ_YEARS
+    k = SETTLING_TIME_CONSTANTS
+    return {"low": k / long_, "mid": k / ((short + long_) / 2), "high": k / short,
+            "low_90": math.log(10) / long_, "high_90": math.log(10) / short}  # fmt: skip
 
 
 def relative_labour_cost() -> dict[str, float]:
@@ -251,6 +268,7 @@ def evidence() -> list[tuple[str, float, str]]:
     shake, mature = uk_rates(1922, 1929), uk_rates(1933, 1956)
     vc = regional_venture_supply()
     wage = relative_labour_cost()
+    bk = outmigration_rate_blanchard_katz()
     spin, sup = spinoffs_per_leaver(), supplier_jobs_per_large_firm_job()
     return [
         ("startup rate", growth["entry_rate"],
@@ -284,6 +302,10 @@ def evidence() -> list[tuple[str, float, str]]:
         ("local purchases per large firm job", (sup["low"] + sup["high"]) / 2,
          f"Nokia 2001: 18,000-20,000 subcontractor jobs / {sup['nokia']:.0f} Nokia jobs in "
          f"Finland = {sup['low']:.2f}-{sup['high']:.2f} (national: an upper estimate)"),
+        ("outmigration rate", bk["mid"],
+         f"Blanchard and Katz 1992: unemployment back to normal 5-7 years after a shock, "
+         f"95 % of the excess gone in 3 time constants: {bk['low']:.2f}-{bk['high']:.2f} "
+         "(the model keeps 0.25: at 0.5 the wage check's robustness falls to 0.75)"),
         ("relative wage level", wage["Sweden"],
          f"Eurostat 2018 labour cost: Sweden {wage['Sweden']:.2f}, Denmark "
          f"{wage['Denmark']:.2f} x the EU28 average (the lower end)"),
@@ -318,13 +340,16 @@ def main() -> None:
         ((lo, hi),) = fit.ci.values()
         h = fit.params["young firm failure rate"]
         print(f"  {label}: {h:.3f} [{lo:.3f}, {hi:.3f}]; R² {fit.r2['Firms']:.3f}")  # fmt: skip
-    print("\nBass fits to Medicon Valley Alliance membership (5 points, 1997-2023):")
-    for fix_q in (None, 0.38):
-        fit = bass_fit_membership(fix_q=fix_q)
-        free = "p, q, m free" if fix_q is None else f"q held at {fix_q}"
-        parts = [f"{k.split()[0]} {v:.3g} [{fit.ci[k][0]:.3g}, {fit.ci[k][1]:.3g}]"
-                 for k, v in fit.params.items()]  # fmt: skip
-        print(f"  {free}: " + "; ".join(parts) + f"; R² {fit.r2['Adopters']:.3f}")
+    for org, what in (("Medicon Valley", "Medicon Valley Alliance membership (5 points, "
+                       "1997-2023)"), ("Silicon Saxony", "Silicon Saxony membership (4 points, "
+                       "2000-2024)")):  # fmt: skip
+        print(f"\nBass fits to {what}:")
+        for fix_q in (None, 0.38):
+            fit = bass_fit_membership(org, fix_q=fix_q)
+            free = "p, q, m free" if fix_q is None else f"q held at {fix_q}"
+            parts = [f"{k.split()[0]} {v:.3g} [{fit.ci[k][0]:.3g}, {fit.ci[k][1]:.3g}]"
+                     for k, v in fit.params.items()]  # fmt: skip
+            print(f"  {free}: " + "; ".join(parts) + f"; R² {fit.r2['Adopters']:.3f}")
 
 
 if __name__ == "__main__":
