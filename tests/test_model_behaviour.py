@@ -82,7 +82,8 @@ def test_baseline_first_years_are_embryonic_for_employment(simulate):
     "enterprises are born and die; the young-firm hazard of 0.12 is below the 0.30 the survival "
     "data need (see the comment of young firm failure rate). With the sourced 0.30 and hazards "
     "falling with market room the turnover is 0.086, but the slow decline then holds in 65 % "
-    "of the plausible runs: births keep renewing knowledge diversity (notes s5-xm)",
+    "of the plausible runs: births keep renewing knowledge diversity (closing note of issue "
+    "10, session 5)",
 )
 def test_turnover_in_maturity_is_the_observed_birth_and_death_rate(simulate):
     """Eurostat (business demography, data of November 2016): births and deaths around 9 % of

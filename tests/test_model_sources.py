@@ -107,9 +107,9 @@ _SHARE_NOTE = (
     "calibrated. The values the data support where the model differs (young-firm hazard 0.30 "
     "from the cohort fit, maximum entry attractiveness 3.3 from the UK record, Bass p 0.03, "
     "outmigration 0.5 from Blanchard and Katz 1992, Medicon Valley's p 0.054 for initiative "
-    "recruitment) break behaviour checks or their robustness and are proposals to the model "
-    "helper (notes s4-i10s, s5-xl); no evidence found carries another assumption's value; "
-    "strict, so it fails once the target is reached"
+    "recruitment) break behaviour checks or their robustness (closing notes of issue 10, "
+    "sessions 4 and 5); no evidence found carries another assumption's value; strict, so it "
+    "fails once the target is reached"
 )
 
 
@@ -335,7 +335,7 @@ def test_retention_tied_to_open_jobs_narrows_but_does_not_close_the_gap(tmp_path
     (normal over actual unemployment: openings shared among job seekers) instead of jobs per
     worker lowers year-80 unemployment from 10.7 % to 6.5 %; the rest is the surplus leaving
     through outmigration at 0.25 a year. (Not adopted: the wage claim's robustness falls to
-    0.768 of 1,000 draws, 0.721 with outmigration at 0.5; see note s5-xl.)"""
+    0.768 of 1,000 draws, 0.721 with outmigration at 0.5; closing note of issue 10, session 5.)"""
     from lifecycle import load_model, run
 
     text = (ROOT / "models" / "cluster_lifecycle.mdl").read_text(encoding="utf-8")
