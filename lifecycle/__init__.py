@@ -10,10 +10,10 @@ Names are imported on first use (PEP 562), so that ``lifecycle --help`` does not
 scipy, SALib and matplotlib.
 """
 
-from importlib import import_module as _import_module
 from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _version
 
+from ._lazy import lazy_attributes as _lazy_attributes
 from .errors import (
     ArgumentError,
     CalibrationError,
@@ -73,17 +73,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(_import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'lifecycle' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = _lazy_attributes(globals(), _LAZY)
 
 __all__ = [
     "ArgumentError",

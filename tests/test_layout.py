@@ -2,8 +2,10 @@
 
 The import graph counts every import of one ``lifecycle`` module by another, those inside
 functions included (a deferred import hides a cycle from the interpreter, not from the
-reader), and the modules a registry loads by name (``importlib.import_module`` over a table
-of module names: the façade's ``_LAZY``, the engines' ``ENGINES``, the CLI's ``COMMANDS``).
+reader), and the modules a registry loads by name: a table ``_LAZY = {name: submodule}``
+(the façade's, the calibration's and the engines', read by ``lifecycle._lazy``), and any
+string naming a module in a module that calls ``importlib.import_module`` itself (the
+engines' ``ENGINES``, the CLI's ``COMMANDS``).
 Imports under ``if TYPE_CHECKING:`` are left out, as they never run. ``from . import x``
 imports the submodule ``x`` (an edge to it, not to the package); ``from . import name``
 imports the package's own ``name`` (an edge to the package).
@@ -56,6 +58,17 @@ def _owner(name: str) -> str | None:
     return name if name.startswith("lifecycle") else None
 
 
+def lazy_table(tree: ast.AST) -> list[str]:
+    """The submodules named by a top-level ``_LAZY = {name: submodule}`` of ``tree``."""
+    out = []
+    for node in getattr(tree, "body", []):
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        table = getattr(node, "value", None)
+        if isinstance(target, ast.Name) and target.id == "_LAZY" and isinstance(table, ast.Dict):
+            out += [v.value for v in table.values if isinstance(v, ast.Constant)]
+    return out
+
+
 def imports_of(path: Path) -> set[str]:
     """The ``lifecycle`` modules that ``path`` imports, anywhere in it, or loads by name."""
     tree = ast.parse(path.read_text(), str(path))
@@ -74,6 +87,7 @@ def imports_of(path: Path) -> set[str]:
             # "from . import engines" imports the module; "from . import name" the package
             targets += [f"{prefix}.{a.name}" if f"{prefix}.{a.name}" in NAMES else prefix
                         for a in node.names]  # fmt: skip
+    targets += [f"{package}.{sub}" for sub in lazy_table(tree)]  # loaded by lifecycle._lazy
     if by_name:  # a registry: every string that names a module of ours ("batch", "x.y:attr")
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -120,10 +134,12 @@ def test_the_graph_sees_deferred_imports():
 
 def test_the_graph_sees_modules_loaded_by_name_and_tells_submodules_from_names():
     edges = graph()
-    # registries: the CLI's COMMANDS, the engines' ENGINES, the façade's _LAZY
+    # registries: the CLI's COMMANDS, the engines' ENGINES, the _LAZY tables of the façade
+    # and the calibration (which import nothing by name themselves: lifecycle._lazy does)
     assert "lifecycle.cli.run" in edges["lifecycle.cli"]
     assert "lifecycle.engines.batch" in edges["lifecycle.engines"]
     assert "lifecycle.stages" in edges["lifecycle"]
+    assert "lifecycle.calibration._result" in edges["lifecycle.calibration"]
     # "from . import engines" is an edge to lifecycle.engines, not to the package
     assert "lifecycle.engines" in edges["lifecycle.runner"]
     assert "lifecycle" not in edges["lifecycle.runner"]
@@ -151,6 +167,7 @@ def test_names_and_errors_are_the_bottom_layer():
     edges = graph()
     assert edges["lifecycle._names"] == set()
     assert edges["lifecycle.errors"] <= {"lifecycle._names"}
+    assert edges["lifecycle._lazy"] == set()
     # the engines and the name users do not load the PySD wrapper
     for user in ("lifecycle.stages", "lifecycle.plotting", "lifecycle.engines.batch"):
         assert "lifecycle.model" not in edges[user], user

@@ -32,3 +32,28 @@ def test_the_in_python_snippet_runs_and_writes_its_fitted_scenario(tmp_path, mon
     assert "innovation coefficient" in out.getvalue()
     fitted = load_scenario(tmp_path / "fitted_bass.toml", load_model(BASS_MODEL))
     assert set(fitted.params) >= {"innovation coefficient", "imitation coefficient"}
+
+
+def layout_drawing() -> str:
+    part = (ROOT / "README.md").read_text().split("## Layout\n", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```\n(.*?)```", part, flags=re.S)
+    return block
+
+
+def test_the_layout_section_draws_every_module_and_subpackage_of_the_package():
+    """Issue 9: the layout shows the design. Every module (``x.py``) and subpackage (``x/``)
+    directly under ``lifecycle/`` is named in the README's drawing (the subpackages'
+    private modules are described by their package's line)."""
+    package = ROOT / "lifecycle"
+    names = [p.name for p in package.glob("*.py") if p.name != "__main__.py"]
+    names += [f"{p.name}/" for p in package.iterdir() if (p / "__init__.py").is_file()]
+    block = layout_drawing()
+    missing = [n for n in sorted(names) if not re.search(rf"(?<![\w./]){re.escape(n)}", block)]
+    assert missing == []
+
+
+def test_the_layout_check_sees_a_missing_module():
+    block = "lifecycle/\n  _names.py   names\n  engines/    engines; limits.py checks\n"
+    found = [n for n in ("_names.py", "limits.py", "engines/", "names.py", "checks/")
+             if re.search(rf"(?<![\w./]){re.escape(n)}", block)]  # fmt: skip
+    assert found == ["_names.py", "limits.py", "engines/"]

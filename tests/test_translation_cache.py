@@ -71,6 +71,28 @@ def test_a_new_pysd_version_translates_again(own_cache, counted, tmp_path, monke
     assert second != first and len(counted) == 2
 
 
+def test_the_package_doctests_are_collected(request):
+    """Issue 9: the docstring examples of ``lifecycle/`` are tests (two of them failed
+    unseen before): the suite's configuration collects them, and there are some to collect."""
+    import doctest
+    import importlib
+    import pkgutil
+
+    import lifecycle
+
+    assert request.config.getoption("doctestmodules")
+    assert "lifecycle" in request.config.getini("testpaths")
+    names = [i.name for i in pkgutil.walk_packages(lifecycle.__path__, "lifecycle.")]
+    finder = doctest.DocTestFinder()
+    with_examples = [
+        n
+        for n in names
+        if not n.endswith("__main__")
+        and any(t.examples for t in finder.find(importlib.import_module(n)))
+    ]
+    assert {"lifecycle._names", "lifecycle.stages", "lifecycle.metrics"} <= set(with_examples)
+
+
 def test_doctests_of_the_package_share_the_isolated_cache():
     # the doctests of lifecycle/ run in the same session (pyproject: --doctest-modules over
     # tests and lifecycle), after pytest_configure pointed the cache at a temporary folder

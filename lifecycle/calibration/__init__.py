@@ -9,8 +9,7 @@ multi-start, differential evolution, MCMC), ``_result`` (the result and its repo
 on first use (PEP 562), so that the command line lists its options without loading scipy.
 """
 
-from importlib import import_module as _import_module
-
+from .._lazy import lazy_attributes as _lazy_attributes
 from ._choices import ENGINES, METHODS
 
 #: public name -> the private module that defines it
@@ -23,17 +22,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(_import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = _lazy_attributes(globals(), _LAZY)
 
 __all__ = [
     "ENGINES",

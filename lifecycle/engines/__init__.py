@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from .._lazy import lazy_attributes as _lazy_attributes
 from ..errors import ArgumentError, UnsupportedFunctionError
 from ._base import Engine, EngineResult, RunSettings, State
 
@@ -90,11 +91,7 @@ class _Auto:
             return self.chosen.state_at(params, n, settings)
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+__getattr__, __dir__ = _lazy_attributes(globals(), _LAZY)
 
 __all__ = [
     "CHOICES",
