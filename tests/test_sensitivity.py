@@ -224,3 +224,23 @@ def test_failed_runs_stop_the_analysis_with_a_count():
     spec = parse_uncertain({"X": {"dist": "uniform", "min": 0.0, "max": 1.0}}, model)
     with pytest.raises(SimulationError, match=r"of 12 runs failed .* narrow the distributions"):
         morris(model, None, spec, "final(Z)", n=6, seed=1)
+
+
+def test_the_help_states_the_librarys_sample_size_defaults():
+    """`lifecycle sensitivity` without -n runs the library's default sizes (the command passes
+    n only when given, so the defaults are written once, in the signatures); its help states
+    them, and fails here if either drifts."""
+    import inspect
+    import re
+
+    option = next(p for p in sensitivity_command.params if p.name == "n")
+    stated = dict(
+        (m.lower().rstrip("'"), int(v))
+        for m, v in re.findall(r"(Sobol'|Morris)[^(]*\(default (\d+)\)", option.help)
+    )
+    defaults = {
+        "sobol": inspect.signature(sobol).parameters["n"].default,
+        "morris": inspect.signature(morris).parameters["n"].default,
+    }
+    assert stated == defaults, (stated, defaults)
+    assert option.default is None  # None means: the library's default

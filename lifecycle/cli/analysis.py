@@ -181,13 +181,14 @@ def sensitivity_command(
     model, scen, spec = _inputs(scenario, uncertain, model_path)
     target = output or Path("results") / "sensitivity" / f"{Path(scenario).stem}-{method}"
     check_folder(target, force=force, inputs=[scenario, uncertain])  # before anything runs
+    size = {} if n is None else {"n": n}  # the library's default where -n is not given
     if method == "sobol":
         result = sobol(
             model,
             scen,
             spec,
             list(metrics),
-            n=1024 if n is None else n,
+            **size,
             seed=seed,
             calc_second_order=second_order,
         )
@@ -198,7 +199,7 @@ def sensitivity_command(
             scen,
             spec,
             list(metrics),
-            n=100 if n is None else n,
+            **size,
             seed=seed,
             num_levels=levels,
         )
