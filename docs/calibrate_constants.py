@@ -5,7 +5,7 @@ Each ``Source:`` comment of ``models/cluster_lifecycle.mdl`` that rests on a dat
 and prints it beside the model's value. With the project's own calibration code
 (``lifecycle.calibration.calibrate``) it fits the young-firm hazard of the cluster model to
 the survival rates of ``data/new_firm_survival.csv`` in the model's own cohort structure,
-and the Bass model (``models/bass_diffusion.mdl``) to the one membership series we have.
+and the Bass model (``models/bass_diffusion.mdl``) to the two membership series we have.
 Published figures that are not in a data file (Eurostat's birth and death rate, the 2018
 labour costs) are written here once, with their source. Run from the repository root::
 
@@ -340,9 +340,11 @@ def main() -> None:
         ((lo, hi),) = fit.ci.values()
         h = fit.params["young firm failure rate"]
         print(f"  {label}: {h:.3f} [{lo:.3f}, {hi:.3f}]; R² {fit.r2['Firms']:.3f}")  # fmt: skip
-    for org, what in (("Medicon Valley", "Medicon Valley Alliance membership (5 points, "
-                       "1997-2023)"), ("Silicon Saxony", "Silicon Saxony membership (4 points, "
-                       "2000-2024)")):  # fmt: skip
+    series = {
+        "Medicon Valley": "Medicon Valley Alliance membership (5 points, 1997-2023)",
+        "Silicon Saxony": "Silicon Saxony membership (4 points, 2000-2024)",
+    }
+    for org, what in series.items():
         print(f"\nBass fits to {what}:")
         for fix_q in (None, 0.38):
             fit = bass_fit_membership(org, fix_q=fix_q)
