@@ -2,6 +2,7 @@
 lazy name is the object it names; errors form one tree and user mistakes never escape it."""
 
 from __future__ import annotations
+import __future__
 
 import ast
 import builtins
@@ -68,6 +69,44 @@ def test_every_public_function_and_class_has_a_docstring():
         and not (getattr(lifecycle, n).__doc__ or "").strip()
     ]
     assert undocumented == []
+
+
+def subpackages() -> list[str]:
+    return [
+        info.name for info in pkgutil.walk_packages(lifecycle.__path__, "lifecycle.") if info.ispkg
+    ]
+
+
+def surface(module) -> set[str]:
+    """Names a ``from module import *`` reader would take for its interface: neither private,
+    nor a module, nor a ``from __future__`` feature."""
+    return {
+        n
+        for n in dir(module)
+        if not n.startswith("_")
+        and not isinstance(getattr(module, n), types.ModuleType | __future__._Feature)
+    }
+
+
+@pytest.mark.parametrize("name", subpackages())
+def test_every_subpackage_declares_all_equal_to_its_surface(name):
+    """Both directions, after every submodule is imported (an import may bind a submodule's
+    name in its package); a lazy name is the object its module defines."""
+    for sub in submodules():
+        importlib.import_module(sub)
+    package = importlib.import_module(name)
+    assert hasattr(package, "__all__"), f"{name} has no __all__"
+    assert set(package.__all__) == surface(package)
+    for attr, module in getattr(package, "_LAZY", {}).items():
+        source = importlib.import_module(f"{name}.{module}")
+        assert getattr(package, attr) is getattr(source, attr), (name, attr)
+
+
+def test_the_surface_rule_sees_a_stray_import():
+    """The rule of the test above is not vacuous: an imported function or class counts."""
+    stray = types.ModuleType("stray")
+    exec("from __future__ import annotations\nfrom importlib import import_module", vars(stray))
+    assert surface(stray) == {"import_module"}
 
 
 def error_classes() -> list[type]:

@@ -28,12 +28,13 @@ example in its help and no traceback without further work.
 from __future__ import annotations
 
 import sys
-from importlib import import_module
+from importlib import import_module as _import_module
 
 import click
 
-from ..errors import LifecycleError, ScenarioError
-from ._shared import version_option
+from ..errors import LifecycleError as _LifecycleError
+from ..errors import ScenarioError as _ScenarioError
+from ._shared import version_option as _version_option
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -67,7 +68,7 @@ class LifecycleGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str):
         if name in COMMANDS and name not in self.commands:
             module, _, attr = COMMANDS[name].partition(":")
-            cmd = getattr(import_module(module), attr)
+            cmd = getattr(_import_module(module), attr)
             cmd.context_settings = {**CONTEXT, **(cmd.context_settings or {})}
             # click caches the help option at the first use of the command (a test that
             # invokes the command object directly): rebuild it with the group's -h
@@ -84,7 +85,7 @@ class LifecycleGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except ScenarioError as exc:
+        except _ScenarioError as exc:
             for problem in exc.problems:
                 click.secho(f"error: {problem}", err=True, fg="red")
             n = len(exc.problems)
@@ -94,7 +95,7 @@ class LifecycleGroup(click.Group):
                 fg="red",
             )
             ctx.exit(exc.exit_code)
-        except LifecycleError as exc:
+        except _LifecycleError as exc:
             click.secho(f"error: {exc.cli_message or exc}", err=True, fg="red")
             ctx.exit(exc.exit_code)
         except ValueError as exc:
@@ -111,7 +112,7 @@ class LifecycleGroup(click.Group):
 
 
 @click.group(cls=LifecycleGroup, context_settings=CONTEXT)
-@version_option
+@_version_option
 def cli():
     """Regional industrial cluster life cycles: run, compare and calibrate a
     system-dynamics model.
@@ -133,3 +134,6 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+__all__ = ["COMMANDS", "CONTEXT", "LifecycleGroup", "cli", "main"]

@@ -18,10 +18,11 @@ line of :data:`ENGINES`. Most users call :func:`lifecycle.ensemble` or :func:`li
 
 from __future__ import annotations
 
-from importlib import import_module
+from importlib import import_module as _import_module
 
 from .._lazy import lazy_attributes as _lazy_attributes
-from ..errors import ArgumentError, UnsupportedFunctionError
+from ..errors import ArgumentError as _ArgumentError
+from ..errors import UnsupportedFunctionError as _UnsupportedFunctionError
 from ._base import Engine, EngineResult, RunSettings, State
 
 #: engine name -> (module, class); loaded on first use
@@ -56,11 +57,11 @@ def engine(name: str, model) -> Engine:
         With ``"batch"`` for a model the batch engine cannot compile.
     """
     if name not in CHOICES:
-        raise ArgumentError(f"`engine` must be one of {', '.join(CHOICES)}; got {name!r}")
+        raise _ArgumentError(f"`engine` must be one of {', '.join(CHOICES)}; got {name!r}")
     if name == "auto":
         return _Auto(model)
     module, cls = ENGINES[name]
-    return getattr(import_module(f".{module}", __name__), cls)(model)
+    return getattr(_import_module(f".{module}", __name__), cls)(model)
 
 
 class _Auto:
@@ -73,20 +74,20 @@ class _Auto:
         self.model = model
         try:
             self.chosen = engine("batch", model)
-        except UnsupportedFunctionError:
+        except _UnsupportedFunctionError:
             self.chosen = engine("pysd", model)
 
     def run(self, params, n, variables, settings) -> EngineResult:
         try:
             return self.chosen.run(params, n, variables, settings)
-        except UnsupportedFunctionError:
+        except _UnsupportedFunctionError:
             self.chosen = engine("pysd", self.model)
             return self.chosen.run(params, n, variables, settings)
 
     def state_at(self, params, n, settings):
         try:
             return self.chosen.state_at(params, n, settings)
-        except UnsupportedFunctionError:
+        except _UnsupportedFunctionError:
             self.chosen = engine("pysd", self.model)
             return self.chosen.state_at(params, n, settings)
 

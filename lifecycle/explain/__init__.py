@@ -11,3 +11,5 @@
 
 All need pysimlin (the ``simlin`` extra).
 """
+
+__all__: list[str] = []  # the modules are the interface; nothing is re-exported
