@@ -19,8 +19,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/lifecycle run scenarios/*.toml -o $(OUT)
 
+# On every core, one test file per worker (a module's fixtures, such as a calibration
+# fit, are computed once); `$(BIN)/python -m pytest tests/test_x.py` runs one file serially.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check lifecycle tests benchmarks examples
