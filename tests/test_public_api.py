@@ -28,23 +28,30 @@ def submodules() -> list[str]:
     ]
 
 
-def public_members() -> set[str]:
-    """Every name ``lifecycle`` offers (``dir``) that is neither private nor a module."""
+def surface(module) -> set[str]:
+    """Names a ``from module import *`` reader would take for its interface: neither private,
+    nor a module, nor a ``from __future__`` feature."""
     return {
         n
-        for n in dir(lifecycle)
-        if not n.startswith("_") and not isinstance(getattr(lifecycle, n), types.ModuleType)
+        for n in dir(module)
+        if not n.startswith("_")
+        and not isinstance(getattr(module, n), types.ModuleType | __future__._Feature)
     }
+
+
+def import_every_submodule() -> None:
+    """Import all of ``lifecycle`` (an import may bind a submodule's name in its package)."""
+    for name in submodules():
+        importlib.import_module(name)
 
 
 def test_all_is_sorted_and_equals_the_public_surface():
     assert lifecycle.__all__ == sorted(lifecycle.__all__)
-    assert set(lifecycle.__all__) - {"__version__"} == public_members()
+    assert set(lifecycle.__all__) - {"__version__"} == surface(lifecycle)
 
 
 def test_every_lazy_name_is_the_object_it_names_after_every_submodule_is_imported():
-    for name in submodules():
-        importlib.import_module(name)
+    import_every_submodule()
     assert set(lifecycle._LAZY) <= set(lifecycle.__all__)
     wrong = {}
     for name, module in lifecycle._LAZY.items():
@@ -53,7 +60,7 @@ def test_every_lazy_name_is_the_object_it_names_after_every_submodule_is_importe
             wrong[name] = getattr(lifecycle, name)
     assert wrong == {}
     # the surface did not change by importing: no submodule shadows a public name
-    assert set(lifecycle.__all__) - {"__version__"} == public_members()
+    assert set(lifecycle.__all__) - {"__version__"} == surface(lifecycle)
 
 
 def test_no_public_name_is_also_a_submodule():
@@ -77,23 +84,11 @@ def subpackages() -> list[str]:
     ]
 
 
-def surface(module) -> set[str]:
-    """Names a ``from module import *`` reader would take for its interface: neither private,
-    nor a module, nor a ``from __future__`` feature."""
-    return {
-        n
-        for n in dir(module)
-        if not n.startswith("_")
-        and not isinstance(getattr(module, n), types.ModuleType | __future__._Feature)
-    }
-
-
 @pytest.mark.parametrize("name", subpackages())
 def test_every_subpackage_declares_all_equal_to_its_surface(name):
     """Both directions, after every submodule is imported (an import may bind a submodule's
     name in its package); a lazy name is the object its module defines."""
-    for sub in submodules():
-        importlib.import_module(sub)
+    import_every_submodule()
     package = importlib.import_module(name)
     assert hasattr(package, "__all__"), f"{name} has no __all__"
     assert set(package.__all__) == surface(package)
