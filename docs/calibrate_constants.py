@@ -78,6 +78,35 @@ BLANCHARD_KATZ_YEARS = (5.0, 7.0)
 SETTLING_TIME_CONSTANTS = 3.0
 #: Eurostat news release STAT/19/2109 (11 April 2019): hourly labour costs in 2018, euro.
 LABOUR_COST_2018 = {"Sweden": 36.6, "Denmark": 43.5, "EU28": 27.4}  # the EU of 2018
+#: European Investment Fund and Invest Europe (2019), The VC Factor (engage.eif.org): about
+#: EUR 35 bn invested in 2007-2015 in the 8,960 EU start-ups first backed by venture capital
+#: in those years; start-ups in France and Benelux raised 40 % more than Nordic ones.
+VC_FACTOR = {"invested_meur": 35_000.0, "startups": 8960, "france_benelux_over_nordic": 1.40}
+#: ECB euro foreign exchange reference rates, annual averages, US dollars a euro.
+EUR_USD = {2007: 1.3705, 2008: 1.4708, 2009: 1.3948, 2010: 1.3257, 2011: 1.3920,
+           2012: 1.2848, 2013: 1.3281, 2014: 1.3285, 2015: 1.1095}  # fmt: skip
+#: Years from investment to exit (each as quoted): EU28 deals of 2007-2017, median from a
+#: round to an IPO or trade sale (Zephyr and Amadeus data); US tech IPOs of 2013, median from
+#: first funding (CB Insights, Tech IPO Pipeline Report 2018); NVCA yearbook, years to IPO
+#: in 2013.
+EXIT_YEARS = {"eu_round_to_exit_median": 3.5, "us_2013_ipo_median": 6.9, "nvca_2013_ipo": 7.4}
+#: Research Council of Norway, project 224959: 129 science-based spin-offs from the four
+#: largest Norwegian universities in 2000-2010 (eleven calendar years).
+NORWAY_SPINOFFS = {"firms": 129, "universities": 4, "years": 11}
+#: One trade's share of a university's spin-offs: more than half of MIT's spin-offs of
+#: 1980-1996 were in two trades, biotechnology and software (Shane 2004, Academic
+#: Entrepreneurship, table 7.1), so one trade takes a fifth to a third (a judgement).
+TRADE_SHARE = (1 / 5, 1 / 3)
+#: Marketing General Inc. (2019), Membership Marketing Benchmarking Report: first-year
+#: renewal rates, median association and trade associations.
+FIRST_YEAR_RENEWAL = {"median": 0.74, "trade": 0.84}
+#: Places in ICT programmes at Oulu's university (Finnish-language programmes, spring 2019,
+#: Kaleva) and university of applied sciences (IT engineering and business IT, 2024-2025).
+OULU_ICT_INTAKE = {"university_2019": 295, "oamk_it_engineering": 50, "oamk_business_it": 60}
+#: Price elasticities of trade: "for the most part estimated close to -1" (Gagnon 2003, FRB
+#: International Finance Discussion Papers 754); aggregate estimates between 0 and -2 (Imbs
+#: and Mejean 2015, Elasticity Optimism, summarising Orcutt 1950 to Marquez 1990).
+TRADE_PRICE_ELASTICITY = {"typical": 1.0, "aggregate_span": (0.0, 2.0)}
 NUTS2_REGIONS = 242  # NUTS 2021 level-2 regions of the EU27
 CLUSTER_SHARE_OF_REGION = 0.25  # an assumption, said in the comment of `regional venture supply`
 
@@ -230,6 +259,33 @@ def supplier_jobs_per_large_firm_job() -> dict[str, float]:
     return {"nokia": nokia, "low": low * 1000 / nokia, "high": high * 1000 / nokia}
 
 
+def capital_per_venture() -> dict[str, float]:
+    """Venture capital per EU start-up of 2007-2015 in MUSD, and the Nordic span: at most the
+    EU mean, at least the mean over France-Benelux's 40 % premium over the Nordics."""
+    rate = float(np.mean(list(EUR_USD.values())))
+    eu = VC_FACTOR["invested_meur"] / VC_FACTOR["startups"] * rate
+    return {"eur_usd": rate, "eu": eu, "nordic_low": eu / VC_FACTOR["france_benelux_over_nordic"],
+            "nordic_high": eu}  # fmt: skip
+
+
+def exit_years() -> dict[str, float]:
+    """The span of the published years to exit (medians and one mean, see EXIT_YEARS)."""
+    return {"low": min(EXIT_YEARS.values()), "high": max(EXIT_YEARS.values())}
+
+
+def university_spinoffs_per_year() -> dict[str, float]:
+    """Spin-offs a year from one university: all fields (Norway 2000-2010), and one trade."""
+    n = NORWAY_SPINOFFS
+    per_university = n["firms"] / n["universities"] / n["years"]
+    return {"all_fields": per_university, "low": per_university * TRADE_SHARE[0],
+            "high": per_university * TRADE_SHARE[1]}  # fmt: skip
+
+
+def first_year_leaving_rate() -> dict[str, float]:
+    """Continuous leaving rates a year of first-year association members, -ln(renewal)."""
+    return {k: -math.log(v) for k, v in FIRST_YEAR_RENEWAL.items()}
+
+
 def membership(organisation: str) -> pd.DataFrame:
     """One organisation's members by model time (years after its founding year, the
     founding-day count at a quarter of a year)."""
@@ -270,6 +326,8 @@ def evidence() -> list[tuple[str, float, str]]:
     wage = relative_labour_cost()
     bk = outmigration_rate_blanchard_katz()
     spin, sup = spinoffs_per_leaver(), supplier_jobs_per_large_firm_job()
+    cap, ex, leave = capital_per_venture(), exit_years(), first_year_leaving_rate()
+    spin_u = university_spinoffs_per_year()
     return [
         ("startup rate", growth["entry_rate"],
          f"UK motor 1902-1922: {growth['entries']:.0f} entries / "
@@ -309,6 +367,23 @@ def evidence() -> list[tuple[str, float, str]]:
         ("relative wage level", wage["Sweden"],
          f"Eurostat 2018 labour cost: Sweden {wage['Sweden']:.2f}, Denmark "
          f"{wage['Denmark']:.2f} x the EU28 average (the lower end)"),
+        ("capital per venture", cap["nordic_low"],
+         f"The VC Factor 2019: EUR {VC_FACTOR['invested_meur']:.0f} m / {VC_FACTOR['startups']} "
+         f"start-ups x {cap['eur_usd']:.3f} USD/EUR = {cap['eu']:.2f} MUSD (EU mean), over "
+         f"{VC_FACTOR['france_benelux_over_nordic']} for the Nordics: {cap['nordic_low']:.2f}"),
+        ("holding period", ex["high"],
+         f"years to exit {ex['low']}-{ex['high']} (EU round to exit, US 2013 IPOs, NVCA 2013)"),
+        ("university spinoff base rate", spin_u["low"],
+         f"Norway 2000-2010: {spin_u['all_fields']:.2f} a university and year, one trade a "
+         f"fifth to a third: {spin_u['low']:.2f}-{spin_u['high']:.2f}"),
+        ("leaving rate", leave["trade"],
+         f"first-year renewal {FIRST_YEAR_RENEWAL['trade']:.0%} (trade) - "
+         f"{FIRST_YEAR_RENEWAL['median']:.0%} (median): {leave['trade']:.2f}-"
+         f"{leave['median']:.2f} a year (MGI 2019)"),
+        ("education capacity", float(sum(OULU_ICT_INTAKE.values())),
+         "Oulu ICT places: university 295 (2019) + UAS 50 + 60"),
+        ("price elasticity", TRADE_PRICE_ELASTICITY["typical"],
+         "trade price elasticities close to 1 (Gagnon 2003); aggregate 0-2 (Imbs, Mejean 2015)"),
         ("regional venture supply", vc["cluster"],
          f"NSF SINV-31 EU27 2010-2019 mean {vc['eu27_mean']:.0f} MUSD / {NUTS2_REGIONS} "
          f"regions = {vc['per_region']:.1f}, x {CLUSTER_SHARE_OF_REGION} (assumed)"),
