@@ -107,6 +107,15 @@ OULU_ICT_INTAKE = {"university_2019": 295, "oamk_it_engineering": 50, "oamk_busi
 #: International Finance Discussion Papers 754); aggregate estimates between 0 and -2 (Imbs
 #: and Mejean 2015, Elasticity Optimism, summarising Orcutt 1950 to Marquez 1990).
 TRADE_PRICE_ELASTICITY = {"typical": 1.0, "aggregate_span": (0.0, 2.0)}
+#: Mean lag of US manufacturing investment behind its determinants, years: seven quarters in
+#: surveys, six to ten in regressions on quarterly data (as summarised by Jorgenson and
+#: Stephenson 1967, Review of Economics and Statistics 49:16-27).
+INVESTMENT_LAG_YEARS = {"surveys": 7 / 4, "quarterly_low": 6 / 4, "quarterly_high": 10 / 4}
+#: Venture outcomes (each as reported): funds returned 1.3 times the capital invested on
+#: average, net of fees (Kauffman Foundation, Mulcahy, Weeks and Bradley 2012); worthless
+#: exits, 41 % since 2003 (Sand Hill Econometrics 2013) and 49 % of resolved outcomes of
+#: 1987-2008 (Hall and Woodward 2008: 34 % died, 35 % listed or acquired).
+VC_OUTCOMES = {"fund_multiple": 1.3, "writeoff_low": 0.41, "writeoff_high": 0.34 / 0.69}
 NUTS2_REGIONS = 242  # NUTS 2021 level-2 regions of the EU27
 CLUSTER_SHARE_OF_REGION = 0.25  # an assumption, said in the comment of `regional venture supply`
 
@@ -286,6 +295,19 @@ def first_year_leaving_rate() -> dict[str, float]:
     return {k: -math.log(v) for k, v in FIRST_YEAR_RENEWAL.items()}
 
 
+def success_multiple() -> dict[str, float]:
+    """Multiple of a successful exit that makes a portfolio return the funds' multiple, given
+    the share written off: fund / (1 - write-off share)."""
+    o = VC_OUTCOMES
+    return {"low": o["fund_multiple"] / (1 - o["writeoff_low"]),
+            "high": o["fund_multiple"] / (1 - o["writeoff_high"])}  # fmt: skip
+
+
+def model_writeoff_share(young_hazard: float, holding_period: float) -> float:
+    """Share of a balanced portfolio's capital written off: hazard against exit (1 / holding)."""
+    return young_hazard * holding_period / (1 + young_hazard * holding_period)
+
+
 def membership(organisation: str) -> pd.DataFrame:
     """One organisation's members by model time (years after its founding year, the
     founding-day count at a quarter of a year)."""
@@ -327,7 +349,7 @@ def evidence() -> list[tuple[str, float, str]]:
     bk = outmigration_rate_blanchard_katz()
     spin, sup = spinoffs_per_leaver(), supplier_jobs_per_large_firm_job()
     cap, ex, leave = capital_per_venture(), exit_years(), first_year_leaving_rate()
-    spin_u = university_spinoffs_per_year()
+    spin_u, succ = university_spinoffs_per_year(), success_multiple()
     return [
         ("startup rate", growth["entry_rate"],
          f"UK motor 1902-1922: {growth['entries']:.0f} entries / "
@@ -384,6 +406,14 @@ def evidence() -> list[tuple[str, float, str]]:
          "Oulu ICT places: university 295 (2019) + UAS 50 + 60"),
         ("price elasticity", TRADE_PRICE_ELASTICITY["typical"],
          "trade price elasticities close to 1 (Gagnon 2003); aggregate 0-2 (Imbs, Mejean 2015)"),
+        ("perception time", INVESTMENT_LAG_YEARS["surveys"],
+         "mean investment lag: 7 quarters (surveys), 6-10 (quarterly regressions), "
+         "Jorgenson and Stephenson 1967"),
+        ("base return multiple", succ["high"],
+         f"fund multiple {VC_OUTCOMES['fund_multiple']} / (1 - write-offs "
+         f"{VC_OUTCOMES['writeoff_low']:.2f}-{VC_OUTCOMES['writeoff_high']:.2f}) = "
+         f"{succ['low']:.2f}-{succ['high']:.2f} (Kauffman 2012; Sand Hill 2013; Hall and "
+         "Woodward 2008)"),
         ("regional venture supply", vc["cluster"],
          f"NSF SINV-31 EU27 2010-2019 mean {vc['eu27_mean']:.0f} MUSD / {NUTS2_REGIONS} "
          f"regions = {vc['per_region']:.1f}, x {CLUSTER_SHARE_OF_REGION} (assumed)"),
