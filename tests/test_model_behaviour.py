@@ -375,6 +375,20 @@ def test_plausible_ensemble_varies_every_behavioural_constant(checkset):
     assert set(spec.names) == set(df.loc[df["class"] != "lever", "name"])
 
 
+def test_plausible_ensemble_is_written_from_the_current_defaults(checkset):
+    """The shipped file is what docs/make_plausible.py writes from the model as it is now: a
+    changed default without a regenerated file would measure robustness around an old value."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_plausible", ROOT / "docs" / "make_plausible.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    shipped = PLAUSIBLE.read_text(encoding="utf-8")
+    assert shipped == mod.text(checkset.model), "stale: run docs/make_plausible.py"
+
+
 def test_network_forms_in_ninety_percent_of_plausible_baselines(robustness):
     assert robustness["network forms"] >= 0.9
 
