@@ -303,9 +303,27 @@ def success_multiple() -> dict[str, float]:
             "high": o["fund_multiple"] / (1 - o["writeoff_high"])}  # fmt: skip
 
 
-def model_writeoff_share(young_hazard: float, holding_period: float) -> float:
-    """Share of a balanced portfolio's capital written off: hazard against exit (1 / holding)."""
-    return young_hazard * holding_period / (1 + young_hazard * holding_period)
+def _effective(hazard: float, minimum_response_time: float) -> float:
+    """The model's hazard on a stock: h / (1 + h * minimum response time)."""
+    return hazard / (1 + hazard * minimum_response_time)
+
+
+def model_writeoff_share(
+    young_hazard: float, holding_period: float, minimum_response_time: float = 0.3
+) -> float:
+    """Share of a balanced portfolio's capital written off: the effective young-firm hazard
+    against exits at 1 / holding period (Venture Writeoffs against Venture Exits)."""
+    h = _effective(young_hazard, minimum_response_time)
+    return h / (h + 1 / holding_period)
+
+
+def model_time_to_exit(
+    young_hazard: float, holding_period: float, minimum_response_time: float = 0.3
+) -> tuple[float, float]:
+    """Mean and median years from investment to exit of the capital that exits: exits and
+    write-offs are competing first-order outflows, so the time is exponential at their sum."""
+    rate = _effective(young_hazard, minimum_response_time) + 1 / holding_period
+    return 1 / rate, math.log(2) / rate
 
 
 def membership(organisation: str) -> pd.DataFrame:
