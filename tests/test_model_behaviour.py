@@ -59,6 +59,16 @@ def test_baseline_first_years_are_embryonic_for_firms(simulate):
     assert g[t == 25.0][0] > 2 * g[t == 0.5][0]  # 0.095 against 0.039
 
 
+def test_baseline_first_decade_is_embryonic_for_sme_employment(simulate):
+    """The SMEs' jobs, the anchor plant's constant 600 set aside (the xfail below), start
+    embryonic and stay so for a decade (10.5 years); without localisation economies (half
+    size 100 jobs) for only 4 years: the take-off is what keeps them small."""
+    base = stage_sequence(simulate(), "SME Employment")[0]
+    flat = stage_sequence(simulate({"localisation half size": 100}), "SME Employment")[0]
+    assert base.name == flat.name == "embryonic"
+    assert base.end >= 10.0 and base.end > 2 * flat.end, (base, flat)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="unmet (issue 10): employment starts at 800 jobs (the 600-job plant and eight firms "
@@ -72,7 +82,12 @@ def test_baseline_first_years_are_embryonic_for_firms(simulate):
     "breaks 'joining rises with membership' at the model's values (joining per non-member "
     "0.35 at year 5 against 0.40 at year 40; the check needs 0.53): the seed stagnates without "
     "the plant's localisation economies and the network fills among the survivors first "
-    "(session 6, n = 200 screen)",
+    "(session 6, n = 200 screen). Session 7 (n = 400): a plant of 300-400 jobs starts "
+    "Employment embryonic (to year 10 at 300) but the seed takes off late (slow decline 0.52-"
+    "0.65, joining 0.32-0.57); with localisation half size 1000 as well only behaviour 4's "
+    "plant-sized thresholds fail, but that moves an unmeasured constant to pass this test; a "
+    "market potential of 30,000-40,000 (embryonic to year 6-10.5) breaks the slow decline "
+    "(0.55-0.71). The SMEs' own jobs are embryonic for a decade (the test above)",
 )
 def test_baseline_first_years_are_embryonic_for_employment(simulate):
     first = stage_sequence(simulate(), "Employment")[0]
