@@ -412,7 +412,8 @@ def evidence() -> list[tuple[str, float, str]]:
          f"start-ups x {cap['eur_usd']:.3f} USD/EUR = {cap['eu']:.2f} MUSD (EU mean), over "
          f"{VC_FACTOR['france_benelux_over_nordic']} for the Nordics: {cap['nordic_low']:.2f}"),
         ("holding period", ex["high"],
-         f"years to exit {ex['low']}-{ex['high']} (EU round to exit, US 2013 IPOs, NVCA 2013)"),
+         f"years to exit {ex['low']}-{ex['high']} (EU round to exit, US 2013 IPOs, NVCA 2013); "
+         "the model's exits, competing with write-offs, come a mean 3.5 years after"),
         ("university spinoff base rate", spin_u["low"],
          f"Norway 2000-2010: {spin_u['all_fields']:.2f} a university and year, one trade a "
          f"fifth to a third: {spin_u['low']:.2f}-{spin_u['high']:.2f}"),
@@ -421,9 +422,11 @@ def evidence() -> list[tuple[str, float, str]]:
          f"{FIRST_YEAR_RENEWAL['median']:.0%} (median): {leave['trade']:.2f}-"
          f"{leave['median']:.2f} a year (MGI 2019)"),
         ("education capacity", float(sum(OULU_ICT_INTAKE.values())),
-         "Oulu ICT places: university 295 (2019) + UAS 50 + 60"),
+         "Oulu ICT places: university 295 (2019) + UAS 50 + 60, for 12,500+ jobs (about 270 "
+         "at this cluster's peak)"),
         ("price elasticity", TRADE_PRICE_ELASTICITY["typical"],
-         "trade price elasticities close to 1 (Gagnon 2003); aggregate 0-2 (Imbs, Mejean 2015)"),
+         "trade volume elasticities close to 1 (Gagnon 2003), aggregate 0-2 (Imbs, Mejean "
+         "2015): another quantity than the share exponent"),
         ("perception time", INVESTMENT_LAG_YEARS["surveys"],
          "mean investment lag: 7 quarters (surveys), 6-10 (quarterly regressions), "
          "Jorgenson and Stephenson 1967"),
