@@ -511,3 +511,29 @@ def test_one_constant_set_twice_under_two_spellings(tmp_path, cluster):
     assert problem.line == 3
     assert "'Startup_Rate' sets 'startup rate' again" in problem.message
     assert "line 2" in problem.message
+
+
+def test_every_scenario_description_states_its_runs_numbers():
+    """The figures in each top-level scenario's description are those of its run (and of the
+    runs it compares with), as docs/describe_scenarios.py composes them: a changed constant
+    cannot leave a description stating an old number."""
+    import importlib.util
+    import tomllib
+
+    from lifecycle import load_model
+
+    path = ROOT / "docs" / "describe_scenarios.py"
+    spec = importlib.util.spec_from_file_location("describe_scenarios", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    made = mod.descriptions(load_model(mod.MODEL))
+    assert set(made) == {p.name for p in (ROOT / "scenarios").glob("*.toml")}
+    stale = {
+        name: text
+        for name, text in made.items()
+        if tomllib.loads((ROOT / "scenarios" / name).read_text(encoding="utf-8"))["description"]
+        != text
+    }
+    assert not stale, (
+        f"stale descriptions (run docs/describe_scenarios.py --write): {sorted(stale)}"
+    )
