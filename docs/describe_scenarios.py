@@ -8,11 +8,16 @@ description stating an old number::
     .venv/bin/python docs/describe_scenarios.py          # print what would change
     .venv/bin/python docs/describe_scenarios.py --write  # rewrite the descriptions
 
-Only the ``description`` of each file is written; the rest of the file is kept byte for byte
-(checked). ``tests/test_scenarios.py`` fails while a description differs from what this
+Only the ``description`` of each file is written: the text between its triple quotes is
+replaced, and the file is read back to check that the description is the new one and every
+other key is unchanged. ``tests/test_scenarios.py`` fails while a description differs from what this
 writes. To change a description's wording, change its template below.
 
 Rounding: jobs to the nearest 10, years to the nearest half year, shares to two decimals.
+Where a sentence makes a qualitative claim (an ordering, "lower", "far more"), ``require``
+checks it on the runs and stops with a message naming the sentence when it no longer holds,
+so that a template is never written over a false claim. Without ``--write`` the script exits
+1 when a description differs.
 """
 
 # The templates are prose, one sentence a line: long lines are kept readable as sentences.
@@ -66,6 +71,12 @@ def integ(df, v, a, b, dt=0.125):
     x = df[v]
     i = x.index
     return float(x[(i >= a - 1e-9) & (i < b - 1e-9)].sum() * dt)
+
+
+def require(condition: bool, claim: str) -> None:
+    """Stop when a qualitative claim of a template no longer holds on the runs."""
+    if not condition:
+        raise SystemExit(f"describe_scenarios: no longer true, rewrite the template: {claim}")
 
 
 def J(x):
@@ -162,7 +173,7 @@ def descriptions(model) -> dict[str, str]:
     LW = R("contrasts/low_relative_wage.toml")
     ch = 100 * (1 - mean(SH, "Employment", 55, 80) / mean(H, "Employment", 55, 80))
     cl = 100 * (1 - mean(SLW, "Employment", 55, 80) / mean(LW, "Employment", 55, 80))
-    assert ch > cl
+    require(ch > cl, "high_relative_wage: the shock costs the high-wage cluster more")
     out["high_relative_wage.toml"] = (
         "Wages 60 % above rivals' at normal unemployment instead of 34 %. Unit labour cost is higher, so the cluster holds a smaller share of its niche: "
         f"employment peaks at {J(pk(H, 'Employment')[0])} (against {J(bE)}) and ends at {J(fin(H, 'Employment'))} in year 80. "
@@ -172,7 +183,9 @@ def descriptions(model) -> dict[str, str]:
 
     A = R("large_firm_arrival.toml")
     aE, aEt = pk(A, "Employment")
-    assert at(A, "Member Share", 20) > at(B, "Member Share", 20)
+    require(
+        at(A, "Member Share", 20) > at(B, "Member Share", 20), "large_firm_arrival: trust is higher"
+    )
     out["large_firm_arrival.toml"] = (
         "No large firm at the start; one of 600 jobs arrives in year 15. "
         f"Without the anchor's jobs, purchases and spin-offs localisation economies build slowly ({J(at(A, 'Employment', 30))} jobs in year 30 against {J(at(B, 'Employment', 30))} in the baseline) "
@@ -182,6 +195,7 @@ def descriptions(model) -> dict[str, str]:
 
     X = R("large_firm_exit.toml")
     xE, xEt = pk(X, "Employment")
+    require(xE < bE, "large_firm_exit: employment peaks lower")
     out["large_firm_exit.toml"] = (
         f"The large plant closes in year 35. Its 600 jobs and the {I(at(X, 'Local Demand', 34))} supplier jobs it bought go over about two years; "
         f"laid-off staff found a burst of up to {I(pk(X, 'Layoff Spinoffs', 35, 40)[0])} spin-offs a year (against a trickle of {I(at(X, 'Corporate Spinoffs', 34))} from its normal turnover), "
@@ -190,11 +204,17 @@ def descriptions(model) -> dict[str, str]:
     )
 
     N = R("networking_initiative.toml")
-    assert fin(N, "Employment") < fin(B, "Employment")
+    require(
+        fin(N, "Employment") < fin(B, "Employment"), "networking_initiative: fewer jobs in year 80"
+    )
+    require(
+        abs(at(N, "Member Share", 30) - at(B, "Member Share", 30)) < 0.03,
+        "networking_initiative: about the same membership by year 30",
+    )
     out["networking_initiative.toml"] = (
         "A professional forum in the early growth phase (years 8-16), as the Professional Forum for Food and Drink in the Rogaland food cluster or the Skive carpenters' guild in Salling. "
         f"The baseline network already starts above its threshold, so the forum brings membership forward (member share {D2(at(N, 'Member Share', 16))} against {D2(at(B, 'Member Share', 16))} in year 16, "
-        f"trust {D2(at(N, 'Trust', 16))} against {D2(at(B, 'Trust', 16))}) rather than creating it; by year 30 both have the same membership ({D2(at(N, 'Member Share', 30))} and {D2(at(B, 'Member Share', 30))}), "
+        f"trust {D2(at(N, 'Trust', 16))} against {D2(at(B, 'Trust', 16))}) rather than creating it; by year 30 both have about the same membership ({D2(at(N, 'Member Share', 30))} and {D2(at(B, 'Member Share', 30))}), "
         f"and denser interaction speeds convergence: {J(fin(N, 'Employment'))} jobs in year 80 against {J(fin(B, 'Employment'))} "
         "(a forum has leverage only where it tips a network: checks/b8_innovation_modes.toml)."
     )
@@ -209,8 +229,10 @@ def descriptions(model) -> dict[str, str]:
     SDH = R("contrasts/science_driven_venture_capital_halved.toml")
     SDP = R("contrasts/science_driven_public_venture_capital.toml")
     EP = R("contrasts/engineering_based_public_venture_capital.toml")
-    assert mean(SDP, "Employment") / mean(SD, "Employment") > mean(EP, "Employment") / mean(
-        E, "Employment"
+    require(
+        mean(SDP, "Employment") / mean(SD, "Employment")
+        > mean(EP, "Employment") / mean(E, "Employment"),
+        "science_driven: public venture capital raises employment more here",
     )
     out["science_driven.toml"] = (
         f"A science-driven (STI) profile, as in biotech: {I(100 * at(SD, 'VC Backed Share', 0))} % of new firms need venture capital, firms lean on university research and partners across the world, "
@@ -223,7 +245,9 @@ def descriptions(model) -> dict[str, str]:
     Wr = R("shock_with_renewal.toml")
     wt, wtt = mn(Wr, "Employment", 55, 80)
     wf, wft = mn(Wr, "Firms", 55, 80)
-    assert Wr["Employment"].iloc[-1] > Wr["Employment"].iloc[-2]
+    require(
+        Wr["Employment"].iloc[-1] > Wr["Employment"].iloc[-2], "shock_with_renewal: still rising"
+    )
     gain = fin(Wr, "Employment") - fin(D, "Employment")
 
     def cost(**pr):
@@ -237,6 +261,10 @@ def descriptions(model) -> dict[str, str]:
     c_sk = cost(**{"education expansion": 0, "talent attraction": 0})
     c_vc = cost(**{"public venture coinvestment": 0})
     c_sp = cost(**{"university spinoff support": 0, "managerial training": 0})
+    require(
+        float(c_links) > max(float(c_sk), float(c_vc), float(c_sp)),
+        "shock_with_renewal: the extra-regional links carry the recovery",
+    )
     out["shock_with_renewal.toml"] = (
         "The same shock, met two years later by a renewal package for twenty years (57-77): university spin-off support with managerial training, 20 million USD a year of public venture capital, extra-regional linkages at four times the base, education up by half and talent attraction. "
         f"The trough is shallower ({J(wt)} jobs in year {Y(wtt)} against {J(tr)}) and employment recovers to {J(at(Wr, 'Employment', 77))} when the package ends and {J(fin(Wr, 'Employment'))} in year 80, "
@@ -250,7 +278,7 @@ def descriptions(model) -> dict[str, str]:
     VH = R("contrasts/venture_capital_halved.toml")
     ce = 100 * (1 - pk(EH, "Employment")[0] / bE)
     cv = 100 * (1 - pk(VH, "Employment")[0] / bE)
-    assert ce > cv
+    require(ce > 3 * cv, "skilled_labour_programme: education far more than venture capital")
     out["skilled_labour_programme.toml"] = (
         "Education capacity up by half from year 5, and a talent attraction programme (three times the in-migration) for twenty years. "
         f"Skilled labour binds this cluster: employment in year 30 is {J(at(K, 'Employment', 30))} against {J(at(B, 'Employment', 30))}, peak employment rises from {J(bE)} to {J(pk(K, 'Employment')[0])}. "
@@ -288,16 +316,16 @@ def descriptions(model) -> dict[str, str]:
         ok = [d for d in range(1, 11) if tips(i, d)]
         thr[i] = None if not ok else ok[0]
         if ok:
-            assert (
-                all(tips(i, d) for d in range(ok[0], 11)) and not tips(i, ok[0] - 1)
-                if ok[0] > 1
-                else True
+            require(
+                all(tips(i, d) for d in range(ok[0], 11))
+                and (ok[0] == 1 or not tips(i, ok[0] - 1)),
+                f"subcritical_network_with_forum: one threshold duration at intensity {i}",
             )
 
     def tr_(i):
         return "not within ten years" if thr[i] is None else f"{thr[i] - 1}-{thr[i]}"
 
-    assert not tips(1, 0.5)
+    require(not tips(1, 0.5), "subcritical_network_with_forum: a six-month forum does not tip")
     out["subcritical_network_with_forum.toml"] = (
         "The subcritical cluster with a networking initiative at full intensity for eight years (years 10-18; Norway's NCE and Sweden's VINNVAXT run up to ten). "
         f"Recruitment and interaction build trust over years and lift the network over its threshold: member share {D2(at(CF, 'Member Share', 16))} at year 16, {D2(at(CF, 'Member Share', 38))} twenty years after the forum ended and {D2(fin(CF, 'Member Share'))} in year 80, "
@@ -352,12 +380,17 @@ def descriptions(model) -> dict[str, str]:
 def rewrite(path: Path, new: str) -> str:
     """The file's text with its description replaced (the rest unchanged, checked)."""
     text = path.read_text(encoding="utf-8")
-    i = text.index('description = """') + len('description = """')
+    key = '\ndescription = """' if not text.startswith('description = """') else 'description = """'
+    if key not in text:
+        raise ValueError(f"{path.name}: no triple-quoted description at the start of a line")
+    i = text.index(key) + len(key)
     j = text.index('"""', i)
     if '"""' in new or "\\" in new:
         raise ValueError(f"{path.name}: a description cannot hold triple quotes or backslashes")
     out = text[:i] + new + text[j:]
     a, b = tomllib.loads(text), tomllib.loads(out)
+    if b.get("description") != new:
+        raise ValueError(f"{path.name}: the rewritten file does not read back the new description")
     a.pop("description")
     b.pop("description")
     if a != b:
@@ -387,6 +420,8 @@ def main() -> None:
         if args.write:
             path.write_text(rewrite(path, new), encoding="utf-8")
     print(f"{changed} description(s) {'rewritten' if args.write else 'differ'}")
+    if changed and not args.write:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

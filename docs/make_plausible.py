@@ -19,19 +19,20 @@ MODEL = ROOT / "models" / "cluster_lifecycle.mdl"
 TARGET = ROOT / "scenarios" / "uncertain" / "plausible.toml"
 SPREAD = 0.25
 
-HEADER = """\
+PCT = f"{SPREAD:.0%}".replace("%", " %")
+HEADER = f"""\
 # The plausible ensemble of issue 10: every behavioural constant of models/cluster_lifecycle.mdl
 # (every constant whose comment starts with Source:, Calibrated: or Assumption:, as listed by
-# `lifecycle params --format csv`, class column) uniform within +-25 % of its value, clipped to
+# `lifecycle params --format csv`, class column) uniform within +-{PCT} of its value, clipped to
 # its [min,max] range in the model. Policy levers, their timing and scenario switches (class
 # "lever") stay at their scenario values.
 #
 #   lifecycle check checks/ --ensemble scenarios/uncertain/plausible.toml -n 1000
 #
-# Written by docs/make_plausible.py (the model defaults times 0.75 and 1.25, rounded to 6
-# significant digits); run it again after adding or changing a constant.
+# Written by docs/make_plausible.py (the model defaults times {1 - SPREAD:g} and {1 + SPREAD:g},
+# rounded to 6 significant digits); run it again after adding or changing a constant.
 
-description = "Every behavioural constant within +-25 % of its value (the plausible ensemble)"
+description = "Every behavioural constant within +-{PCT} of its value (the plausible ensemble)"
 
 [uncertain]
 """

@@ -61,8 +61,9 @@ def test_baseline_first_years_are_embryonic_for_firms(simulate):
 
 def test_baseline_first_decade_is_embryonic_for_sme_employment(simulate):
     """The SMEs' jobs, the anchor plant's constant 600 set aside (the xfail below), start
-    embryonic and stay so for a decade (10.5 years); without localisation economies (half
-    size 100 jobs) for only 4 years: the take-off is what keeps them small."""
+    embryonic and stay so for a decade (10.5 years); with localisation economies saturated
+    from the start (half size 100 jobs: no threshold to grow through) for only 4 years: the
+    take-off is what keeps them small."""
     base = stage_sequence(simulate(), "SME Employment")[0]
     flat = stage_sequence(simulate({"localisation half size": 100}), "SME Employment")[0]
     assert base.name == flat.name == "embryonic"
@@ -391,6 +392,31 @@ def test_plausible_ensemble_varies_every_behavioural_constant(checkset):
     spec = load_uncertain(PLAUSIBLE, checkset.model)
     df = params_frame(checkset.model)
     assert set(spec.names) == set(df.loc[df["class"] != "lever", "name"])
+
+
+ISSUE_SPREAD = 0.25  # issue 10: every behavioural constant within +-25 % of its value
+
+
+def test_plausible_ranges_are_the_issues_25_percent_clipped_to_each_range(checkset):
+    """Independent of docs/make_plausible.py: each sampled range is the default times 0.75
+    and 1.25, clipped to the constant's [min,max] range, to 6 significant digits."""
+    import tomllib
+
+    from lifecycle.params import params_frame
+
+    ranges = tomllib.loads(PLAUSIBLE.read_text(encoding="utf-8"))["uncertain"]
+    df = params_frame(checkset.model)
+    for _, r in df[df["class"] != "lever"].iterrows():
+        v = float(r["default"])
+        lo, hi = sorted((v * (1 - ISSUE_SPREAD), v * (1 + ISSUE_SPREAD)))
+        if r["min"] is not None and r["min"] == r["min"]:
+            lo = max(lo, float(r["min"]))
+        if r["max"] is not None and r["max"] == r["max"]:
+            hi = min(hi, float(r["max"]))
+        got = ranges[r["name"]]
+        assert got["dist"] == "uniform", r["name"]
+        assert got["min"] == pytest.approx(lo, rel=1e-5), r["name"]
+        assert got["max"] == pytest.approx(hi, rel=1e-5), r["name"]
 
 
 def test_plausible_ensemble_is_written_from_the_current_defaults(checkset):

@@ -103,10 +103,11 @@ def test_every_data_file_a_comment_names_exists(cluster, request):
 
 
 _SHARE_NOTE = (
-    "issue 10's 40 % target is not met: 20 of 60 behavioural constants (33 %) are sourced and "
-    "none calibrated. A referee's audit (session 7) returned five Source labels to Assumption "
-    "because the evidence measures another quantity than the equations use (holding period, "
-    "leaving rate, education capacity, price elasticity, fund life). The values the data "
+    "issue 10's 40 % target is not met: 17 of 60 behavioural constants (28 %) are sourced and "
+    "none calibrated. Two referee audits (session 7) returned eight Source labels to Assumption "
+    "because the evidence measures another quantity than the equations use or does not carry "
+    "the value (holding period, leaving rate, education capacity, price elasticity, fund life, "
+    "capital per venture, university spin-off base rate, perception time). The values the data "
     "support where the model differs (young-firm hazard 0.30 from the cohort fit, maximum "
     "entry attractiveness 3.3 from the UK record, Bass p 0.03, outmigration 0.5 from Blanchard "
     "and Katz 1992, firm in-migration 0.002-0.005 from Dutch relocations) break behaviour "
@@ -394,24 +395,26 @@ def _comment(cluster, name: str) -> str:
     return " ".join(cluster.parameters[name].comment.split())
 
 
-def test_capital_per_venture_lies_in_the_nordic_span_of_the_vc_factor(cluster, evidence):
-    """EUR 35 bn over 8,960 start-ups at the mean ECB rate of 2007-2015 is 5.2 MUSD a firm;
-    Nordic firms raise less (France-Benelux 40 % more), so between 3.7 and 5.2 MUSD."""
+def test_capital_per_venture_comment_states_the_vc_factor_conversion(cluster, evidence):
+    """EUR 35 bn over 8,960 start-ups at the mean ECB rate of 2007-2015 is 5.2 MUSD a firm, over
+    France-Benelux's 40 % premium 3.7 MUSD, nearer an upper estimate for the Nordics: 4 lies
+    about 8 % above it, the comment's reason to keep it an assumption."""
     cap = evidence.capital_per_venture()
     assert cap["eur_usd"] == pytest.approx(1.334, abs=1e-3)
     assert (round(cap["nordic_low"], 1), round(cap["eu"], 1)) == (3.7, 5.2)
     value = cluster.parameters["capital per venture"].default
-    assert cap["nordic_low"] <= value <= cap["nordic_high"]
-    assert "(3.7 MUSD)" in _comment(cluster, "capital per venture")
-    assert "4 rounds 3.7 up" in _comment(cluster, "capital per venture")
-    assert "(5.2 MUSD)" in _comment(cluster, "capital per venture")
+    assert round(100 * (value / cap["nordic_low"] - 1)) == 7  # "about 8 %": 7.5
+    comment = _comment(cluster, "capital per venture")
+    assert comment.startswith("Assumption:")
+    assert "3.7 MUSD" in comment and "5.2 MUSD" in comment and "about 8 % above" in comment
 
 
 def test_university_spinoff_base_rate_is_the_low_end_of_one_trades_share(
     cluster, evidence, simulate
 ):
     """0.6 is the low end of one trade's share of a Norwegian university's spin-offs; the
-    model realises less (Localisation Effect and STI weight), as the comment says."""
+    model realises less (Localisation Effect and STI weight), as the comment says, which is
+    why it stays an assumption."""
     spin = evidence.university_spinoffs_per_year()
     assert spin["all_fields"] == pytest.approx(2.93, abs=0.01)
     value = cluster.parameters["university spinoff base rate"].default
@@ -427,7 +430,8 @@ def test_perception_time_lies_in_the_mean_investment_lag(cluster, evidence):
     lag = evidence.INVESTMENT_LAG_YEARS
     value = cluster.parameters["perception time"].default
     assert lag["quarterly_low"] <= value <= lag["quarterly_high"]
-    assert "1.5-2.5 years" in _comment(cluster, "perception time")
+    comment = _comment(cluster, "perception time")
+    assert comment.startswith("Assumption:") and "1.5-2.5 years" in comment
 
 
 def test_holding_period_comment_states_the_models_time_to_exit(cluster, evidence):
@@ -445,11 +449,22 @@ def test_holding_period_comment_states_the_models_time_to_exit(cluster, evidence
     assert "mean 3.5 years (median 2.5)" in _comment(cluster, "holding period")
 
 
-def test_leaving_rate_is_near_the_floor_the_first_year_lapse_gives(cluster, evidence):
+def test_leaving_rate_comment_states_the_lapse_and_the_models_leaving(cluster, evidence, simulate):
+    """0.2 lies inside the first-year lapse of associations (0.17-0.30 a year); the mature
+    network loses members by choice at 0.015-0.019 a year and, with the firms that exit,
+    0.08-0.09, below the 0.11-0.16 of all association members (overall renewal 85-90 %)."""
     rate = evidence.first_year_leaving_rate()
     value = cluster.parameters["leaving rate"].default
     assert rate["trade"] < value < rate["median"]
-    assert f"{rate['trade']:.2f}-{rate['median']:.2f} a year" in _comment(cluster, "leaving rate")
+    mature = simulate().loc[20:80]
+    by_choice = mature["Leaving"] / mature["Network Members"]
+    in_all = by_choice + mature["Member Exits"] / mature["Network Members"]
+    comment = _comment(cluster, "leaving rate")
+    assert f"{rate['trade']:.2f}-{rate['median']:.2f} a year" in comment
+    assert f"{by_choice.min():.3f}-{by_choice.max():.3f} a year by choice" in comment
+    assert f"{in_all.min():.2f}-{in_all.max():.2f} in all" in comment
+    overall = (-np.log(0.90), -np.log(0.85))  # overall renewal 90 % (trade) and 85 % (median)
+    assert f"{overall[0]:.2f}-{overall[1]:.2f} of all association members" in comment
 
 
 def test_education_capacity_comment_scales_oulus_intake_to_this_cluster(
@@ -457,10 +472,12 @@ def test_education_capacity_comment_scales_oulus_intake_to_this_cluster(
 ):
     intake = sum(evidence.OULU_ICT_INTAKE.values())
     assert intake == 405
+    value = cluster.parameters["education capacity"].default
+    assert value == pytest.approx(intake, rel=0.05)  # "about 400 in all"
     peak = simulate()["Employment"].max()
-    assert round(peak, -1) == 8340
-    assert round(intake * peak / 12500, -1) == 270  # Oulu ICT: more than 12,500 jobs in 2015
-    assert "about 270" in _comment(cluster, "education capacity")
+    scaled = round(intake * peak / 12500, -1)  # Oulu ICT: more than 12,500 jobs in 2015
+    comment = _comment(cluster, "education capacity")
+    assert f"peak of about {round(peak, -1):,.0f} jobs, about {scaled:.0f}," in comment
 
 
 def test_price_elasticity_comment_states_the_effective_share_elasticity(cluster, simulate):
@@ -470,7 +487,9 @@ def test_price_elasticity_comment_states_the_effective_share_elasticity(cluster,
     low, high = value * (1 - share.max()), value * (1 - share.min())
     assert (round(low, 1), round(high, 1)) == (0.5, 0.7)
     assert (round(share.min(), 2), round(share.max(), 2)) == (0.31, 0.48)
-    assert "0.5-0.7 in the baseline" in _comment(cluster, "price elasticity")
+    comment = _comment(cluster, "price elasticity")
+    assert "0.5-0.7 in the baseline" in comment
+    assert f"holds {share.min() * 100:.0f}-{share.max() * 100:.0f} % of its niche" in comment
 
 
 def test_fund_life_as_a_hazard_lets_a_third_of_short_capital_lapse(cluster):
@@ -499,6 +518,7 @@ def test_base_return_multiple_makes_a_balanced_portfolio_return_what_funds_retur
         p["holding period"].default,
         p["minimum response time"].default,
     )
+    # 0.410 against the observed 41 % (a rounded figure): within half a point of it
     assert (
         evidence.VC_OUTCOMES["writeoff_low"] - 0.005 <= w <= evidence.VC_OUTCOMES["writeoff_high"]
     )
@@ -506,3 +526,17 @@ def test_base_return_multiple_makes_a_balanced_portfolio_return_what_funds_retur
     assert f"write-offs take {w * 100:.0f} %" in comment
     assert f"needs {evidence.VC_OUTCOMES['fund_multiple'] / (1 - w):.1f}" in comment
     assert f"return {value * (1 - w):.2f}" in comment
+
+
+def test_derived_figures_in_comments_are_recomputed(cluster, evidence):
+    """Arithmetic the comments state: a first-order maturation over four years lets 22 % of
+    firms mature within a year; the UK shakeout's exit rate is 6.4 times the UK mature base."""
+    p = cluster.parameters
+    within_a_year = 1 - np.exp(-1 / p["maturation time"].default)
+    assert f"lets {within_a_year * 100:.0f} % of firms mature within one year" in _comment(
+        cluster, "maturation time"
+    )
+    uk = evidence.uk_rates(1922, 1929)["exit_rate"] / evidence.uk_rates(1933, 1956)["exit_rate"]
+    assert f"below the {uk:.1f} of the UK mature base" in _comment(
+        cluster, "maximum exit multiplier"
+    )
