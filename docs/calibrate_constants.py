@@ -106,7 +106,7 @@ OULU_ICT_INTAKE = {"university_2019": 295, "oamk_it_engineering": 50, "oamk_busi
 #: Price elasticities of trade: "for the most part estimated close to -1" (Gagnon 2003, FRB
 #: International Finance Discussion Papers 754); aggregate estimates between 0 and -2 (Imbs
 #: and Mejean 2015, Elasticity Optimism, summarising Orcutt 1950 to Marquez 1990).
-TRADE_PRICE_ELASTICITY = {"typical": 1.0, "aggregate_span": (0.0, 2.0)}
+TRADE_PRICE_ELASTICITY = {"typical": 1.0}
 #: Mean lag of US manufacturing investment behind its determinants, years: seven quarters in
 #: surveys, six to ten in regressions on quarterly data (as summarised by Jorgenson and
 #: Stephenson 1967, Review of Economics and Statistics 49:16-27).
@@ -269,12 +269,13 @@ def supplier_jobs_per_large_firm_job() -> dict[str, float]:
 
 
 def capital_per_venture() -> dict[str, float]:
-    """Venture capital per EU start-up of 2007-2015 in MUSD, and the Nordic span: at most the
-    EU mean, at least the mean over France-Benelux's 40 % premium over the Nordics."""
+    """Venture capital per EU start-up of 2007-2015 in MUSD, and the Nordic estimate: the EU
+    mean over France-Benelux's 40 % premium over the Nordics (nearer an upper estimate, since
+    the EU mean includes regions above France-Benelux)."""
     rate = float(np.mean(list(EUR_USD.values())))
     eu = VC_FACTOR["invested_meur"] / VC_FACTOR["startups"] * rate
-    return {"eur_usd": rate, "eu": eu, "nordic_low": eu / VC_FACTOR["france_benelux_over_nordic"],
-            "nordic_high": eu}  # fmt: skip
+    return {"eur_usd": rate, "eu": eu,
+            "nordic_low": eu / VC_FACTOR["france_benelux_over_nordic"]}  # fmt: skip
 
 
 def exit_years() -> dict[str, float]:
@@ -413,7 +414,7 @@ def evidence() -> list[tuple[str, float, str]]:
          f"{VC_FACTOR['france_benelux_over_nordic']} for the Nordics: {cap['nordic_low']:.2f}"),
         ("holding period", ex["high"],
          f"years to exit {ex['low']}-{ex['high']} (EU round to exit, US 2013 IPOs, NVCA 2013); "
-         "the model's exits, competing with write-offs, come a mean 3.5 years after"),
+         "the model's exits compete with write-offs and come sooner (its comment)"),
         ("university spinoff base rate", spin_u["low"],
          f"Norway 2000-2010: {spin_u['all_fields']:.2f} a university and year, one trade a "
          f"fifth to a third: {spin_u['low']:.2f}-{spin_u['high']:.2f}"),
@@ -422,8 +423,8 @@ def evidence() -> list[tuple[str, float, str]]:
          f"{FIRST_YEAR_RENEWAL['median']:.0%} (median): {leave['trade']:.2f}-"
          f"{leave['median']:.2f} a year (MGI 2019)"),
         ("education capacity", float(sum(OULU_ICT_INTAKE.values())),
-         "Oulu ICT places: university 295 (2019) + UAS 50 + 60, for 12,500+ jobs (about 270 "
-         "at this cluster's peak)"),
+         "Oulu ICT places: university 295 (2019) + UAS 50 + 60, for 12,500+ jobs (scaled to "
+         "this cluster's peak in its comment)"),
         ("price elasticity", TRADE_PRICE_ELASTICITY["typical"],
          "trade volume elasticities close to 1 (Gagnon 2003), aggregate 0-2 (Imbs, Mejean "
          "2015): another quantity than the share exponent"),

@@ -3,6 +3,7 @@ against importing ``conftest`` itself)."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,3 +15,12 @@ BASS_MODEL = MODELS / "bass_diffusion.mdl"
 TEST_MODELS = ROOT / "tests" / "models"
 LINEAR_MODEL = TEST_MODELS / "sa_linear.mdl"
 TV_DATA = ROOT / "data" / "bass_colour_tv_sales.csv"
+DOCS = ROOT / "docs"
+
+
+def load_docs_script(name: str):
+    """Import ``docs/<name>.py`` (the scripts behind the documented figures) as a module."""
+    spec = importlib.util.spec_from_file_location(name, DOCS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -17,7 +17,7 @@ from lifecycle.checks import load_checks, run_checks
 from lifecycle.stages import stage_sequence
 from lifecycle.uncertain import load_uncertain
 
-from .paths import MAIN_MODEL, ROOT, SCENARIOS
+from .paths import MAIN_MODEL, ROOT, SCENARIOS, load_docs_script
 
 CHECKS = ROOT / "checks"
 PLAUSIBLE = ROOT / "scenarios" / "uncertain" / "plausible.toml"
@@ -422,13 +422,7 @@ def test_plausible_ranges_are_the_issues_25_percent_clipped_to_each_range(checks
 def test_plausible_ensemble_is_written_from_the_current_defaults(checkset):
     """The shipped file is what docs/make_plausible.py writes from the model as it is now: a
     changed default without a regenerated file would measure robustness around an old value."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "make_plausible", ROOT / "docs" / "make_plausible.py"
-    )
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_docs_script("make_plausible")
     shipped = PLAUSIBLE.read_text(encoding="utf-8")
     assert shipped == mod.text(checkset.model), "stale: run docs/make_plausible.py"
 

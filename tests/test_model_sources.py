@@ -14,7 +14,6 @@ model's values against them.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 from pathlib import Path
@@ -24,6 +23,8 @@ import pytest
 
 from lifecycle.params import params_frame
 
+from .paths import load_docs_script
+
 ROOT = Path(__file__).resolve().parents[1]
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 DATA_FILE = re.compile(r"(?:\.\./shared/)?data/[\w./-]+?\.(?:csv|tsv|json|txt)")
@@ -32,11 +33,7 @@ TARGET = 0.40  # issue 10: at least 40 % of behavioural constants sourced or cal
 
 
 def _evidence_module():
-    path = ROOT / "docs" / "calibrate_constants.py"
-    spec = importlib.util.spec_from_file_location("calibrate_constants", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_docs_script("calibrate_constants")
 
 
 def behavioural(model):

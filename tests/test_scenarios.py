@@ -517,15 +517,13 @@ def test_every_scenario_description_states_its_runs_numbers():
     """The figures in each top-level scenario's description are those of its run (and of the
     runs it compares with), as docs/describe_scenarios.py composes them: a changed constant
     cannot leave a description stating an old number."""
-    import importlib.util
     import tomllib
 
     from lifecycle import load_model
 
-    path = ROOT / "docs" / "describe_scenarios.py"
-    spec = importlib.util.spec_from_file_location("describe_scenarios", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    from .paths import load_docs_script
+
+    mod = load_docs_script("describe_scenarios")
     made = mod.descriptions(load_model(mod.MODEL))
     assert set(made) == {p.name for p in (ROOT / "scenarios").glob("*.toml")}
     stale = {
