@@ -44,6 +44,8 @@ docs: $(STAMP)
 	$(BIN)/python docs/network_basin.py -o docs/network_basin.png > /dev/null
 	@# the data conversions and fits behind the model's sourced constants (prints, writes nothing)
 	$(BIN)/python docs/calibrate_constants.py
+	@# which behavioural constants the scenarios' series tell apart (prints, writes nothing)
+	$(BIN)/python docs/identifiability.py
 	@# stock-and-flow diagrams (overview and one per sector) and the loops-by-stage figure;
 	@# --force: a fresh clone has the committed figures without their (ignored) manifests
 	$(BIN)/lifecycle diagram --sector all --format svg -o docs/diagrams --force > /dev/null

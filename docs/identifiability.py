@@ -1,0 +1,263 @@
+"""Which behavioural constants of the model could data ever tell apart?
+
+Practical identifiability by the collinearity of local sensitivities (Brun, R., Reichert, P.
+and Künsch, H. R. (2001), Practical identifiability analysis of large environmental
+simulation models, Water Resources Research 37(4):1015-1030). For every behavioural
+constant (``lifecycle params``, class not ``lever``) and every scenario of ``scenarios/``,
+the sensitivity of each observed series to the constant is a central difference at +-5 % of
+its value, scaled by a quarter of the value (the half-width of the plausible ensemble) and by
+the mean size of the series in that scenario: how far the series moves, in units of its own
+size, across the plausible range. Stacking every scenario, series and year gives one column
+per constant. Two measures follow:
+
+- **importance** ``delta``: the root mean square of the column. A constant with a small one
+  barely moves anything observed: data cannot pin it down, whatever else is fitted;
+- **collinearity index** ``gamma`` of a set of constants: one over the square root of the
+  smallest eigenvalue of the normalised columns' cross-product. A change of one constant
+  that the others can undo to within 1 / gamma of its effect leaves the observations alike.
+  Brun et al. take gamma above 10-15 as practically unidentifiable; for a pair, gamma = 10
+  means the two columns' correlation is 0.99 (gamma = 1 / sqrt(1 - |cos|)).
+
+Two observation sets: every stock a user relies on (the model's names in the issue: Firms,
+Employment, Skilled Workers, Students in Training, Venture Capital, Invested Capital,
+Network Members, Trust, Technology Level, Knowledge Diversity, and Market Share), yearly,
+in all scenarios (what the model itself distinguishes, the question of merging constants);
+and a regional analyst's record, Firms and Employment of one cluster's baseline history
+(what a typical calibration can identify).
+
+    .venv/bin/python docs/identifiability.py [--top 15]
+
+Local: the sensitivities are taken at the model's values, so the answer holds near them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "cluster_lifecycle.mdl"
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml")) + sorted(
+    (ROOT / "scenarios" / "contrasts").glob("*.toml")
+)
+STEP = 0.05  # central difference at +-5 % of the value
+SPREAD = 0.25  # sensitivities per plausible half-width (docs/make_plausible.py)
+OBSERVED = [
+    "Firms",
+    "Employment",
+    "Skilled Workers",
+    "Students in Training",
+    "Venture Capital",
+    "Invested Capital",
+    "Network Members",
+    "Trust",
+    "Technology Level",
+    "Knowledge Diversity",
+    "Market Share",
+]
+HISTORY = ["Firms", "Employment"]
+#: Brun et al. (2001): above this a set of constants is practically unidentifiable.
+GAMMA_LIMIT = 10.0
+
+
+def behavioural(model) -> dict[str, float]:
+    """{name: default} of every behavioural constant."""
+    from lifecycle.params import params_frame
+
+    df = params_frame(model)
+    df = df[df["class"] != "lever"]
+    return {r["name"]: float(r["default"]) for _, r in df.iterrows()}
+
+
+def _sample_rows(model, consts: dict[str, float]) -> pd.DataFrame:
+    """The nominal run first, then each constant at -STEP and +STEP (clipped to its range)."""
+    rows = [dict(consts)]
+    for name, v in consts.items():
+        c = model.parameters[name]
+        for sign in (-1, 1):
+            x = v * (1 + sign * STEP)
+            lo = c.low if c.low is not None else -np.inf
+            hi = c.high if c.high is not None else np.inf
+            rows.append({**consts, name: float(np.clip(x, lo, hi))})
+    return pd.DataFrame(rows)
+
+
+def scenario_sensitivities(model, path, observed=OBSERVED) -> pd.DataFrame:
+    """The scaled sensitivity matrix of one scenario: one column per constant, one row per
+    (series, year)."""
+    from lifecycle import ensemble, load_scenario
+
+    consts = behavioural(model)
+    scen = load_scenario(path, model)
+    # a scenario's own values of behavioural constants (if any) are its centre
+    centre = {**consts, **{k: float(v) for k, v in scen.params.items() if k in consts}}
+    s = _sample_rows(model, centre)
+    ds = ensemble(model, s, scenario=scen, variables=observed)
+    keep = np.isclose(ds["time"].values % 1.0, 0.0)
+    blocks = []
+    for var in observed:
+        y = ds[var].values[:, keep]  # (1 + 2k, years)
+        scale = np.nanmean(np.abs(y[0])) or 1.0
+        cols = []
+        for j, name in enumerate(consts):
+            lo, hi = s.iloc[1 + 2 * j][name], s.iloc[2 + 2 * j][name]
+            d = (y[2 + 2 * j] - y[1 + 2 * j]) / (hi - lo) if hi > lo else 0.0 * y[0]
+            cols.append(d * SPREAD * centre[name] / scale)
+        blocks.append(np.column_stack(cols))
+    return pd.DataFrame(np.vstack(blocks), columns=list(consts))
+
+
+def sensitivities(model, scenarios=SCENARIOS, observed=OBSERVED) -> dict[str, pd.DataFrame]:
+    """{scenario name: its scaled sensitivity matrix}."""
+    return {p.stem: scenario_sensitivities(model, p, observed) for p in scenarios}
+
+
+def stacked(per: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every scenario's rows in one matrix."""
+    return pd.concat(per.values(), ignore_index=True)
+
+
+def importance(S: pd.DataFrame) -> pd.Series:
+    """Root mean square of each constant's column, largest first."""
+    return np.sqrt((S**2).mean()).sort_values(ascending=False)
+
+
+def gamma(S: pd.DataFrame, subset) -> float:
+    """Collinearity index of a set of constants (Brun et al. 2001, eq. 8)."""
+    cols = S[list(subset)].to_numpy()
+    norms = np.linalg.norm(cols, axis=0)
+    if np.any(norms == 0):
+        return np.inf
+    n = cols / norms
+    lam = np.linalg.eigvalsh(n.T @ n)[0]
+    return float(1 / np.sqrt(max(lam, 1e-300)))
+
+
+def _abs_cos(S: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    names = [c for c in S.columns if np.linalg.norm(S[c]) > 0]
+    n = S[names].to_numpy()
+    n = n / np.linalg.norm(n, axis=0)
+    return names, np.abs(n.T @ n)
+
+
+def _gamma_of_cos(c: np.ndarray) -> np.ndarray:
+    return 1 / np.sqrt(np.maximum(1 - c, 1e-300))
+
+
+def pair_table(per: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every pair of constants: gamma with every scenario's rows stacked, and the smallest
+    gamma of any single scenario (``best``, in ``best_scenario``): a pair that some
+    experiment tells apart is not a pair to merge. Largest stacked gamma first; a pair where
+    one constant moves nothing observed has gamma infinity."""
+    names, cos = _abs_cos(stacked(per))
+    G = _gamma_of_cos(cos)
+    idx = {n: i for i, n in enumerate(names)}
+    best = np.full_like(G, np.inf)
+    where = np.full(G.shape, "", dtype=object)
+    for scen, S in per.items():
+        sub, c = _abs_cos(S)
+        g = _gamma_of_cos(c)
+        ii = np.array([idx[n] for n in sub])
+        better = g < best[np.ix_(ii, ii)]
+        block = best[np.ix_(ii, ii)]
+        block[better] = g[better]
+        best[np.ix_(ii, ii)] = block
+        wblock = where[np.ix_(ii, ii)]
+        wblock[better] = scen
+        where[np.ix_(ii, ii)] = wblock
+    rows = [
+        (names[i], names[j], cos[i, j], G[i, j], best[i, j], where[i, j])
+        for i, j in itertools.combinations(range(len(names)), 2)
+    ]
+    df = pd.DataFrame(
+        rows, columns=["constant", "other", "abs_cos", "gamma", "best", "best_scenario"]
+    )
+    return df.sort_values("gamma", ascending=False, ignore_index=True)
+
+
+def spectrum(S: pd.DataFrame) -> np.ndarray:
+    """Eigenvalues of the normalised cross-product, smallest first."""
+    n = S.to_numpy()
+    n = n / np.linalg.norm(n, axis=0)
+    return np.linalg.eigvalsh(n.T @ n)
+
+
+def largest_identifiable(S: pd.DataFrame, limit: float = GAMMA_LIMIT) -> list[str]:
+    """Greedy: add constants in order of importance while the set's gamma stays below limit."""
+    chosen: list[str] = []
+    for name in importance(S).index:
+        if np.linalg.norm(S[name]) == 0:
+            continue
+        if gamma(S, [*chosen, name]) < limit:
+            chosen.append(name)
+    return chosen
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--top", type=int, default=10, help="pairs to print (default 10)")
+    args = ap.parse_args(argv)
+    from lifecycle.model import load_model
+
+    model = load_model(MODEL)
+    per = sensitivities(model)
+    S = stacked(per)
+    k = S.shape[1]
+    print(
+        f"{k} behavioural constants; {len(per)} scenarios (scenarios/ and scenarios/contrasts/) "
+        f"x {len(OBSERVED)} series, yearly: {S.shape[0]} observations\n"
+    )
+    imp = importance(S)
+    print(
+        "Importance (rms change of the observed series, in units of their size, across the "
+        "plausible range), smallest:"
+    )
+    for name, v in imp.tail(8).items():
+        print(f"  {v:9.4f}  {name}")
+    pairs = pair_table(per)
+    print(
+        f"\nMost collinear pairs, every series of every scenario stacked (gamma >= {GAMMA_LIMIT:g}:"
+        " practically not told apart), with the scenario that tells them apart best:"
+    )
+    for r in pairs.head(args.top).itertuples():
+        print(
+            f"  gamma {r.gamma:6.1f} (best {r.best:5.1f} in {r.best_scenario})  "
+            f"{r.constant} / {r.other}"
+        )
+    stacked_bad = int((pairs["gamma"] >= GAMMA_LIMIT).sum())
+    never = pairs[pairs["best"] >= GAMMA_LIMIT]
+    print(
+        f"  stacked gamma at or above {GAMMA_LIMIT:g}: {stacked_bad} of {len(pairs)} pairs; "
+        f"not told apart by any single scenario: {len(never)}"
+        + (
+            ""
+            if never.empty
+            else " (" + "; ".join(never["constant"] + " / " + never["other"]) + ")"
+        )
+    )
+    ev = spectrum(S)
+    print(
+        f"\nAll {k} together: gamma {1 / np.sqrt(ev[0]):.0f}; {int((ev < GAMMA_LIMIT**-2).sum())} "
+        f"of the {k} directions of the normalised sensitivities have gamma >= {GAMMA_LIMIT:g}: "
+        "near the model's values every series of every scenario pins down at most "
+        f"{int((ev >= GAMMA_LIMIT**-2).sum())} combinations of the constants."
+    )
+    H = stacked(sensitivities(model, [ROOT / "scenarios" / "baseline.toml"], HISTORY))
+    hist = largest_identifiable(H)
+    eh = spectrum(H.loc[:, (H != 0).any()])
+    print(
+        f"\nOne cluster's history of Firms and Employment (the baseline, yearly, 81 years): "
+        f"{int((eh >= GAMMA_LIMIT**-2).sum())} directions with gamma < {GAMMA_LIMIT:g}; "
+        f"a greedy set in order of importance: {', '.join(hist)}. A fit of more constants "
+        "than that to such a record is not determined by it near these values."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
