@@ -537,3 +537,54 @@ def test_derived_figures_in_comments_are_recomputed(cluster, evidence):
     assert f"below the {uk:.1f} of the UK mature base" in _comment(
         cluster, "maximum exit multiplier"
     )
+
+
+def _share_in_a_year(hazard: float, response: float) -> float:
+    """Share of a stock's gap closed (or lost) in a year at a hazard passed through the
+    model's minimum response time, h / (1 + h * response)."""
+    return 1 - np.exp(-hazard / (1 + hazard * response))
+
+
+def test_annual_shares_in_rate_comments_are_recomputed(cluster):
+    """Each rate comment that states what the rate does in a year ("closes about 3 % of the
+    gap a year") says it at the conditions it names, through the minimum response time every
+    hazard passes. Two were stale from the first edition's values (collaborative learning's
+    15 %, own R&D's 4 %) and two misread the response time (convergence's 15 %, trust
+    building's eighth); a referee's arithmetic caught them (session 8)."""
+    p = {n: c.default for n, c in cluster.parameters.items()}
+    mrt = p["minimum response time"]
+    contrast, sti = p["innovation mode contrast"], p["STI share"]
+    sti_weight = 1 - contrast + 2 * contrast * sti
+    dui_weight = 1 + contrast - 2 * contrast * sti
+    assert sti_weight == dui_weight == 1.0  # "a mixed innovation mode"
+    cases = {
+        # every firm a member at reference trust: Member Share 1, Trust / reference trust 1
+        "convergence rate": (p["convergence rate"], "about {} % of their distinctiveness a year"),
+        "trust building rate": (
+            p["trust building rate"] * dui_weight,
+            "about {} % of the missing trust is built in a year",
+        ),
+        # at the operating point: absorptive capacity, diversity and distance effects 1
+        "collaborative learning rate": (
+            p["collaborative learning rate"] * dui_weight,
+            "closes about {} % of the gap a year",
+        ),
+        "own rnd rate": (p["own rnd rate"] * sti_weight, "close about {} % of the gap a year"),
+        "university link rate": (p["university link rate"], "close about {} % of the gap a year"),
+        "large customer push rate": (
+            p["large customer push rate"],
+            "closes about {} % of the gap a year",
+        ),
+        "global link rate": (p["global link rate"], "close about {} % of the gap a year"),
+        "entry diversity effect": (
+            p["entry diversity effect"] * 0.10,
+            "a firm birth rate of 10 % a year renews about {} % of the missing diversity",
+        ),
+        "large firm trust erosion": (
+            p["large firm trust erosion"],
+            "horizontal trust among the SMEs at {} % a year",
+        ),
+    }
+    for name, (hazard, phrase) in cases.items():
+        share = round(100 * _share_in_a_year(hazard, mrt))
+        assert phrase.format(share) in _comment(cluster, name), (name, share)
