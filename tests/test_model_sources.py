@@ -588,3 +588,25 @@ def test_annual_shares_in_rate_comments_are_recomputed(cluster):
     for name, (hazard, phrase) in cases.items():
         share = round(100 * _share_in_a_year(hazard, mrt))
         assert phrase.format(share) in _comment(cluster, name), (name, share)
+
+
+def test_catchup_comment_states_the_speed_of_return_to_the_steady_state(cluster):
+    """At the operating point (weights 1, every firm a member at reference trust, the plant
+    present) the five learning rates sum to the catch-up rate c, and relative technology
+    returns to its steady state at c / (1 + c * response) + g a year; the comment of Catchup
+    Rate gives the sum, the speed and its half-life, and compares them with growth
+    regressions' 1-3 % a year."""
+    p = {n: c.default for n, c in cluster.parameters.items()}
+    rates = (
+        "own rnd rate",
+        "collaborative learning rate",
+        "university link rate",
+        "large customer push rate",
+        "global link rate",
+    )
+    c = sum(p[r] for r in rates)
+    speed = c / (1 + c * p["minimum response time"]) + p["frontier growth rate"]
+    doc = cluster.doc.set_index("Real Name")
+    text = " ".join(str(doc.loc["Catchup Rate", "Comment"]).split())
+    assert f"the five rates sum to {c:.2f} a year" in text
+    assert f"at about {speed:.2f} a year (a half-life of {np.log(2) / speed:.0f} years)" in text
