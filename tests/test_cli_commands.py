@@ -74,7 +74,8 @@ def test_vars_table_wraps_comments_to_the_terminal_without_cutting(monkeypatch, 
     monkeypatch.setattr(
         shutil, "get_terminal_size", lambda fallback=None: os.terminal_size((70, 24))
     )
-    text = invoke("vars", "--search", "minimum response time").stdout
+    # a phrase of one comment only, so that the table holds one row
+    text = invoke("vars", "--search", "formulation choice, not a numerical device").stdout
     assert max(len(line) for line in text.splitlines()) <= 100
     comment = " ".join(
         cluster.doc.set_index("Real Name").loc["minimum response time", "Comment"].split()

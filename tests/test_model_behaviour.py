@@ -320,6 +320,30 @@ def test_without_the_distance_effect_the_shock_does_not_lock_in(simulate):
         assert bool(ratio < 0.5) == low, (kn, ratio)
 
 
+def test_lock_in_ends_as_the_competence_base_re_bases(tmp_path):
+    """Lock-in is a long low phase, not an equilibrium. Without response the shocked cluster
+    stays below a quarter of its pre-shock jobs to year 80 (1,910 of 8,340), but run on to
+    year 120 it recovers to nearly its pre-shock jobs (8,130) on its own: the competence base
+    re-bases on the new, low technology over a working life, the distance effect fades and
+    local learning returns. Knockout: with the competence base held at the rivals'
+    operating point the cluster stays low (about 1,900 jobs at year 120)."""
+    from lifecycle import load_model, load_scenario, run
+
+    text = MAIN_MODEL.read_text(encoding="utf-8")
+    memory = "SMOOTHI(Relative Technology, working life, Rival Relative Technology)"
+    assert text.count(memory) == 1
+    mutant = tmp_path / "held_competence_base.mdl"
+    mutant.write_text(text.replace(memory, "Rival Relative Technology"), encoding="utf-8")
+    shock = load_scenario(SCENARIOS / "disruptive_shock.toml")
+    for path, recovers in ((MAIN_MODEL, True), (mutant, False)):
+        e = run(load_model(path), shock, final_time=120)["Employment"]
+        before = e.loc[:SHOCK_YEAR].max()
+        assert e.loc[80] < 0.25 * before, (path.name, e.loc[80], before)
+        assert bool(e.loc[120] > 0.9 * before) == recovers, (path.name, e.loc[120], before)
+        if not recovers:
+            assert e.loc[120] < 0.3 * before, (path.name, e.loc[120], before)
+
+
 LEVERS = {
     "spin-offs and training": ("university spinoff support", "managerial training"),
     "public venture capital": ("public venture coinvestment",),
