@@ -40,6 +40,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lifecycle.runner import KEY_VARIABLES
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "cluster_lifecycle.mdl"
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml")) + sorted(
@@ -47,18 +49,10 @@ SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml")) + sorted(
 )
 STEP = 0.05  # central difference at +-5 % of the value
 SPREAD = 0.25  # sensitivities per plausible half-width (docs/make_plausible.py)
-OBSERVED = [
-    "Firms",
-    "Employment",
-    "Skilled Workers",
-    "Students in Training",
-    "Venture Capital",
-    "Invested Capital",
-    "Network Members",
-    "Trust",
-    "Technology Level",
-    "Knowledge Diversity",
-    "Market Share",
+# the stocks users rely on (lifecycle.runner.KEY_VARIABLES) without the two that add nothing
+# (Member Share is Network Members over Firms; the frontier is exogenous), with Market Share
+OBSERVED = [v for v in KEY_VARIABLES if v not in ("Member Share", "Technology Frontier")] + [
+    "Market Share"
 ]
 HISTORY = ["Firms", "Employment"]
 #: Brun et al. (2001): above this a set of constants is practically unidentifiable.
