@@ -18,12 +18,10 @@ per constant. Two measures follow:
   Brun et al. take gamma above 10-15 as practically unidentifiable; for a pair, gamma = 10
   means the two columns' correlation is 0.99 (gamma = 1 / sqrt(1 - |cos|)).
 
-Two observation sets: every stock a user relies on (the model's names in the issue: Firms,
-Employment, Skilled Workers, Students in Training, Venture Capital, Invested Capital,
-Network Members, Trust, Technology Level, Knowledge Diversity, and Market Share), yearly,
-in all scenarios (what the model itself distinguishes, the question of merging constants);
-and a regional analyst's record, Firms and Employment of one cluster's baseline history
-(what a typical calibration can identify).
+Two observation sets: every stock a user relies on (``OBSERVED``: the runner's key
+variables and Market Share), yearly, in all scenarios (what the model itself distinguishes,
+the question of merging constants); and a regional analyst's record, Firms and Employment
+of one cluster's baseline history (what a typical calibration can identify).
 
     .venv/bin/python docs/identifiability.py [--top 15]
 
@@ -81,12 +79,12 @@ def _sample_rows(model, consts: dict[str, float]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def scenario_sensitivities(model, path, observed=OBSERVED) -> pd.DataFrame:
-    """The scaled sensitivity matrix of one scenario: one column per constant, one row per
-    (series, year)."""
+def scenario_sensitivities(model, path, observed=OBSERVED, consts=None) -> pd.DataFrame:
+    """The scaled sensitivity matrix of one scenario: one column per constant (``consts``,
+    default every behavioural one), one row per (series, year)."""
     from lifecycle import ensemble, load_scenario
 
-    consts = behavioural(model)
+    consts = behavioural(model) if consts is None else consts
     scen = load_scenario(path, model)
     # a scenario's own values of behavioural constants (if any) are its centre
     centre = {**consts, **{k: float(v) for k, v in scen.params.items() if k in consts}}
@@ -108,7 +106,8 @@ def scenario_sensitivities(model, path, observed=OBSERVED) -> pd.DataFrame:
 
 def sensitivities(model, scenarios=SCENARIOS, observed=OBSERVED) -> dict[str, pd.DataFrame]:
     """{scenario name: its scaled sensitivity matrix}."""
-    return {p.stem: scenario_sensitivities(model, p, observed) for p in scenarios}
+    consts = behavioural(model)
+    return {p.stem: scenario_sensitivities(model, p, observed, consts) for p in scenarios}
 
 
 def stacked(per: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -121,26 +120,30 @@ def importance(S: pd.DataFrame) -> pd.Series:
     return np.sqrt((S**2).mean()).sort_values(ascending=False)
 
 
+def _unit_columns(S: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """The names of the columns that move something, and those columns scaled to length 1."""
+    norms = np.linalg.norm(S.to_numpy(), axis=0)
+    moving = norms > 0
+    return list(S.columns[moving]), S.to_numpy()[:, moving] / norms[moving]
+
+
 def gamma(S: pd.DataFrame, subset) -> float:
-    """Collinearity index of a set of constants (Brun et al. 2001, eq. 8)."""
-    cols = S[list(subset)].to_numpy()
-    norms = np.linalg.norm(cols, axis=0)
-    if np.any(norms == 0):
+    """Collinearity index of a set of constants (Brun et al. 2001, eq. 8); infinite when one
+    of them moves nothing."""
+    names, n = _unit_columns(S[list(subset)])
+    if len(names) < len(subset):
         return np.inf
-    n = cols / norms
-    lam = np.linalg.eigvalsh(n.T @ n)[0]
-    return float(1 / np.sqrt(max(lam, 1e-300)))
+    return float(1 / np.sqrt(max(np.linalg.eigvalsh(n.T @ n)[0], 1e-300)))
 
 
-def _abs_cos(S: pd.DataFrame) -> tuple[list[str], np.ndarray]:
-    names = [c for c in S.columns if np.linalg.norm(S[c]) > 0]
-    n = S[names].to_numpy()
-    n = n / np.linalg.norm(n, axis=0)
-    return names, np.abs(n.T @ n)
-
-
-def _gamma_of_cos(c: np.ndarray) -> np.ndarray:
-    return 1 / np.sqrt(np.maximum(1 - c, 1e-300))
+def _pair_gammas(S: pd.DataFrame, names: list[str]) -> np.ndarray:
+    """gamma of every pair of ``names`` (infinite where a constant moves nothing in S)."""
+    moving, n = _unit_columns(S[names])
+    g = 1 / np.sqrt(np.maximum(1 - np.abs(n.T @ n), 1e-300))
+    out = np.full((len(names), len(names)), np.inf)
+    at = [names.index(m) for m in moving]
+    out[np.ix_(at, at)] = g
+    return out
 
 
 def pair_table(per: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -148,22 +151,13 @@ def pair_table(per: dict[str, pd.DataFrame]) -> pd.DataFrame:
     gamma of any single scenario (``best``, in ``best_scenario``): a pair that some
     experiment tells apart is not a pair to merge. Largest stacked gamma first; a pair where
     one constant moves nothing observed has gamma infinity."""
-    names, cos = _abs_cos(stacked(per))
-    G = _gamma_of_cos(cos)
-    idx = {n: i for i, n in enumerate(names)}
-    best = np.full_like(G, np.inf)
-    where = np.full(G.shape, "", dtype=object)
-    for scen, S in per.items():
-        sub, c = _abs_cos(S)
-        g = _gamma_of_cos(c)
-        ii = np.array([idx[n] for n in sub])
-        better = g < best[np.ix_(ii, ii)]
-        block = best[np.ix_(ii, ii)]
-        block[better] = g[better]
-        best[np.ix_(ii, ii)] = block
-        wblock = where[np.ix_(ii, ii)]
-        wblock[better] = scen
-        where[np.ix_(ii, ii)] = wblock
+    S = stacked(per)
+    names, n = _unit_columns(S)
+    cos = np.abs(n.T @ n)
+    G = _pair_gammas(S, names)
+    each = np.stack([_pair_gammas(P, names) for P in per.values()])
+    best = each.min(axis=0)
+    where = np.array(list(per))[each.argmin(axis=0)]
     rows = [
         (names[i], names[j], cos[i, j], G[i, j], best[i, j], where[i, j])
         for i, j in itertools.combinations(range(len(names)), 2)
@@ -175,9 +169,9 @@ def pair_table(per: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def spectrum(S: pd.DataFrame) -> np.ndarray:
-    """Eigenvalues of the normalised cross-product, smallest first."""
-    n = S.to_numpy()
-    n = n / np.linalg.norm(n, axis=0)
+    """Eigenvalues of the normalised cross-product of the columns that move something,
+    smallest first."""
+    n = _unit_columns(S)[1]
     return np.linalg.eigvalsh(n.T @ n)
 
 
@@ -243,7 +237,7 @@ def main(argv=None) -> int:
     )
     H = stacked(sensitivities(model, [ROOT / "scenarios" / "baseline.toml"], HISTORY))
     hist = largest_identifiable(H)
-    eh = spectrum(H.loc[:, (H != 0).any()])
+    eh = spectrum(H)
     print(
         f"\nOne cluster's history of Firms and Employment (the baseline, yearly, 81 years): "
         f"{int((eh >= GAMMA_LIMIT**-2).sum())} directions with gamma < {GAMMA_LIMIT:g}; "
