@@ -454,8 +454,9 @@ def test_holding_period_comment_states_the_models_time_to_exit(cluster, evidence
     assert "mean 3.5 years (median 2.5)" in _comment(cluster, "holding period")
     # what matching the shortest published median would take: the holding period at which
     # exits and write-offs together give that median, and the write-off share it leaves
-    h = p["young firm failure rate"].default
-    h_eff = h / (1 + h * p["minimum response time"].default)
+    h_eff = evidence._effective(
+        p["young firm failure rate"].default, p["minimum response time"].default
+    )
     rate = np.log(2) / evidence.exit_years()["low"]
     holding, writeoffs = 1 / (rate - h_eff), h_eff / rate
     assert (round(holding), round(writeoffs, 2)) == (12, 0.58)
@@ -557,13 +558,7 @@ def test_derived_figures_in_comments_are_recomputed(cluster, evidence):
     )
 
 
-def _share_in_a_year(hazard: float, response: float) -> float:
-    """Share of a stock's gap closed (or lost) in a year at a hazard passed through the
-    model's minimum response time, h / (1 + h * response)."""
-    return 1 - np.exp(-hazard / (1 + hazard * response))
-
-
-def test_annual_shares_in_rate_comments_are_recomputed(cluster):
+def test_annual_shares_in_rate_comments_are_recomputed(cluster, evidence):
     """Each rate comment that states what the rate does in a year ("closes about 3 % of the
     gap a year") says it at the conditions it names, through the minimum response time every
     hazard passes. Two were stale from the first edition's values (collaborative learning's
@@ -604,7 +599,7 @@ def test_annual_shares_in_rate_comments_are_recomputed(cluster):
         ),
     }
     for name, (hazard, phrase) in cases.items():
-        share = round(100 * _share_in_a_year(hazard, mrt))
+        share = round(100 * (1 - np.exp(-evidence._effective(hazard, mrt))))  # in a year
         assert phrase.format(share) in _comment(cluster, name), (name, share)
 
 
@@ -615,7 +610,7 @@ def test_catchup_comment_states_the_speed_of_return_to_the_steady_state(cluster)
     effect takes (linearised); the comment of Catchup Rate gives the sum, the speed and its
     half-life, and compares them with growth regressions' 1-3 % a year (a referee's
     integration of the technology sector found 0.126-0.131, half-life 5.4 years)."""
-    p = {n: c.default for n, c in cluster.parameters.items()}
+    p = {n: const.default for n, const in cluster.parameters.items()}
     rates = (
         "own rnd rate",
         "collaborative learning rate",
